@@ -1,0 +1,31 @@
+"""The ``flask vite`` command group."""
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from .errors import ViteError
+
+vite_cli = AppGroup("vite", help="Vite for Flask: install front-end packages, build, inspect.")
+
+
+@vite_cli.command("info")
+def info_command() -> None:
+    """Show the resolved VITE_* settings and the esbuild binary in use."""
+    from .esbuild.binary import ESBUILD_VERSION, find_esbuild
+
+    state = current_app.extensions.get("vite")
+    if state is None:
+        raise click.ClickException(
+            "This Flask app does not use flask-vite. Call FlaskVite(app) or"
+            " vite.init_app(app) in your app factory."
+        )
+    config = state.config
+    for field in config.__dataclass_fields__:
+        click.echo(f"{field:16} {getattr(config, field)}")
+    try:
+        path = find_esbuild(config.root, binary=config.esbuild_binary, download=False)
+        click.echo(f"{'esbuild':16} {ESBUILD_VERSION} at {path}")
+    except ViteError as e:
+        click.echo(f"{'esbuild':16} {e}")

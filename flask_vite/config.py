@@ -1,0 +1,147 @@
+"""The ``VITE_*`` settings of a Flask app, resolved once into a typed object.
+
+Every key is read with its default from ``app.config`` when
+:meth:`flask_vite.FlaskVite.init_app` runs; a bad value raises
+:class:`~flask_vite.errors.ConfigError` naming the key, so mistakes show up at
+start-up rather than on the first request.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+import typing as t
+from pathlib import Path
+
+from .errors import ConfigError
+
+if t.TYPE_CHECKING:
+    from flask import Flask
+
+#: Every key flask-vite reads, with its default. ``None`` means "derived":
+#: ``VITE_DEV`` follows ``app.debug``, ``VITE_MODE`` follows ``VITE_DEV``.
+DEFAULTS: dict[str, t.Any] = {
+    "VITE_ROOT": ".",
+    "VITE_DEV": None,
+    "VITE_MODE": None,
+    "VITE_BASE": "/",
+    "VITE_PUBLIC_DIR": "public",
+    "VITE_OUT_DIR": "dist",
+    "VITE_CACHE_DIR": "node_modules/.vite",
+    "VITE_ALLOWED_HOSTS": (),
+    "VITE_DEBUG": False,
+    "VITE_ESBUILD_BINARY": None,
+}
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+_MODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+@dataclasses.dataclass(frozen=True)
+class ViteConfig:
+    """Resolved settings. Paths are absolute."""
+
+    #: Folder holding ``index.html``, ``src/``, ``public/`` and ``package.json``.
+    root: Path
+    #: Whether the dev server (on-demand transforms, HMR) is active.
+    dev: bool
+    #: ``development`` in dev, ``production`` otherwise, unless set; picks ``.env.[mode]``.
+    mode: str
+    #: Public base path of the assets, always ending in ``/`` (or a full URL).
+    base: str
+    #: Files served verbatim at the base path; ``None`` when disabled.
+    public_dir: Path | None
+    #: Where ``flask vite build`` writes (``client/`` and ``server/`` inside).
+    out_dir: Path
+    #: The dependency optimizer's cache.
+    cache_dir: Path
+    #: Host names accepted by the dev server besides localhost and IP literals.
+    allowed_hosts: tuple[str, ...]
+    #: Log each request's path through the dev-server handlers.
+    debug: bool
+    #: An explicit esbuild binary; ``None`` to look it up (see :mod:`flask_vite.esbuild.binary`).
+    esbuild_binary: Path | None
+
+    @classmethod
+    def from_app(cls, app: Flask) -> ViteConfig:
+        """Read and check every ``VITE_*`` key of ``app.config``."""
+        for key, value in DEFAULTS.items():
+            app.config.setdefault(key, value)
+        c = app.config
+
+        root = _path(c["VITE_ROOT"], Path(app.root_path), "VITE_ROOT", must_exist=True)
+        dev = _bool(c["VITE_DEV"], "VITE_DEV", default=bool(app.debug))
+        mode = c["VITE_MODE"]
+        if mode is None:
+            mode = "development" if dev else "production"
+        if not isinstance(mode, str) or not _MODE_RE.match(mode):
+            raise ConfigError(
+                "VITE_MODE",
+                f"{mode!r} is not a valid mode name; use a word such as"
+                " 'development', 'production' or 'staging' (it selects .env.[mode]).",
+            )
+        public = c["VITE_PUBLIC_DIR"]
+        return cls(
+            root=root,
+            dev=dev,
+            mode=mode,
+            base=_base(c["VITE_BASE"]),
+            public_dir=None if public in (None, False, "") else _path(public, root, "VITE_PUBLIC_DIR"),
+            out_dir=_path(c["VITE_OUT_DIR"], root, "VITE_OUT_DIR"),
+            cache_dir=_path(c["VITE_CACHE_DIR"], root, "VITE_CACHE_DIR"),
+            allowed_hosts=_str_list(c["VITE_ALLOWED_HOSTS"], "VITE_ALLOWED_HOSTS"),
+            debug=_bool(c["VITE_DEBUG"], "VITE_DEBUG", default=False),
+            esbuild_binary=(
+                None if c["VITE_ESBUILD_BINARY"] is None
+                else _path(c["VITE_ESBUILD_BINARY"], root, "VITE_ESBUILD_BINARY")
+            ),
+        )
+
+
+def _path(value: t.Any, relative_to: Path, key: str, *, must_exist: bool = False) -> Path:
+    if not isinstance(value, (str, Path)) or str(value) == "":
+        raise ConfigError(key, f"expected a path, got {value!r}.")
+    path = (relative_to / Path(value).expanduser()).resolve()
+    if must_exist and not path.is_dir():
+        raise ConfigError(
+            key,
+            f"the folder {path} does not exist. Set {key} to the folder that holds"
+            " index.html and package.json (relative to the app's root_path"
+            f" {relative_to}).",
+        )
+    return path
+
+
+def _bool(value: t.Any, key: str, *, default: bool) -> bool:
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    raise ConfigError(key, f"expected True or False, got {value!r}.")
+
+
+def _base(value: t.Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise ConfigError("VITE_BASE", f"expected a path such as '/' or '/static/', got {value!r}.")
+    if re.match(r"^[a-z][a-z0-9+.-]*://", value, re.I) or value.startswith("//"):
+        return value if value.endswith("/") else value + "/"
+    if value in ("./", "."):
+        # Vite's "relative base": only meaningful for builds.
+        return "./"
+    if not value.startswith("/"):
+        raise ConfigError("VITE_BASE", f"{value!r} must start with '/' or be a full URL.")
+    return value if value.endswith("/") else value + "/"
+
+
+def _str_list(value: t.Any, key: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [v.strip() for v in value.split(",") if v.strip()]
+    if not isinstance(value, (list, tuple, set, frozenset)) or not all(
+        isinstance(v, str) for v in value
+    ):
+        raise ConfigError(key, f"expected a list of strings, got {value!r}.")
+    return tuple(value)

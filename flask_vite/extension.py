@@ -1,0 +1,112 @@
+"""The :class:`FlaskVite` extension object."""
+from __future__ import annotations
+
+import threading
+import typing as t
+
+from flask import current_app
+
+from .config import ViteConfig
+
+if t.TYPE_CHECKING:
+    from flask import Flask
+
+    from .esbuild.service import EsbuildService
+
+
+class ViteState:
+    """What flask-vite keeps for one Flask app (``app.extensions["vite"]``).
+
+    Several apps in one process each get their own state, so one
+    :class:`FlaskVite` instance can serve several app factories.
+    """
+
+    def __init__(self, extension: FlaskVite, app: Flask, config: ViteConfig) -> None:
+        self.extension = extension
+        self.config = config
+        self.app_name = app.name
+        self._lock = threading.Lock()
+        self._esbuild: EsbuildService | None = None
+
+    @property
+    def esbuild(self) -> EsbuildService:
+        """This app's esbuild service: one long-lived process, started on first use."""
+        if self._esbuild is None:
+            with self._lock:
+                if self._esbuild is None:
+                    from .esbuild.binary import ESBUILD_VERSION, find_esbuild
+                    from .esbuild.service import EsbuildService
+
+                    binary = find_esbuild(self.config.root, binary=self.config.esbuild_binary)
+                    self._esbuild = EsbuildService(binary, ESBUILD_VERSION)
+        return self._esbuild
+
+    def close(self) -> None:
+        """Stop the esbuild process, if one was started."""
+        with self._lock:
+            service, self._esbuild = self._esbuild, None
+        if service is not None:
+            service.close()
+
+
+class FlaskVite:
+    """Vite for a Flask app.
+
+    .. code-block:: python
+
+        vite = FlaskVite()
+
+        def create_app():
+            app = Flask(__name__)
+            app.config["VITE_ROOT"] = "frontend"
+            vite.init_app(app)
+            return app
+
+    :param app: Call :meth:`init_app` on this app right away.
+    :param plugins: Python plugins, in the order their hooks run.
+    """
+
+    def __init__(self, app: Flask | None = None, *, plugins: t.Sequence[t.Any] = ()) -> None:
+        self.plugins = list(plugins)
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Flask) -> None:
+        """Read the ``VITE_*`` config of ``app`` and register flask-vite on it.
+
+        :raises RuntimeError: if flask-vite is already registered on ``app``.
+        :raises ~flask_vite.errors.ConfigError: for a bad ``VITE_*`` value.
+        """
+        if "vite" in app.extensions:
+            raise RuntimeError(
+                "A 'FlaskVite' instance has already been registered on this Flask app."
+                " Import and use that instance instead."
+            )
+        config = ViteConfig.from_app(app)
+        app.extensions["vite"] = ViteState(self, app, config)
+
+    def get_state(self, app: Flask | None = None) -> ViteState:
+        """The state of ``app`` (default: the current app).
+
+        :raises RuntimeError: if :meth:`init_app` was not called for that app.
+        """
+        if app is None:
+            app = current_app._get_current_object()  # type: ignore[attr-defined]
+        state = app.extensions.get("vite")
+        if state is None or state.extension is not self:
+            raise RuntimeError(
+                f"The current Flask app ({app.name!r}) is not registered with this"
+                " 'FlaskVite' instance. Did you forget to call 'init_app', or did"
+                " you create multiple 'FlaskVite' instances?"
+            )
+        return t.cast(ViteState, state)
+
+    @property
+    def config(self) -> ViteConfig:
+        """The resolved settings of the current app."""
+        return self.get_state().config
+
+    @property
+    def esbuild(self) -> EsbuildService:
+        """The current app's esbuild service."""
+        return self.get_state().esbuild
