@@ -30,7 +30,15 @@ DEFAULTS: dict[str, t.Any] = {
     "VITE_ALLOWED_HOSTS": (),
     "VITE_DEBUG": False,
     "VITE_ESBUILD_BINARY": None,
+    "VITE_APP_TYPE": "spa",
+    "VITE_FS_ALLOW": (),
+    "VITE_FS_DENY": (".env", ".env.*", "*.{crt,pem,key,p12,pfx,cer,der}", ".npmrc", "**/.git/**"),
+    "VITE_CORS": None,
 }
+
+#: Vite's ``appType``: ``spa`` and ``mpa`` serve ``index.html`` files for
+#: unrouted URLs; ``custom`` (SSR apps) leaves every page to the Flask views.
+APP_TYPES = ("spa", "mpa", "custom")
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -61,6 +69,16 @@ class ViteConfig:
     debug: bool
     #: An explicit esbuild binary; ``None`` to look it up (see :mod:`flask_vite.esbuild.binary`).
     esbuild_binary: Path | None
+    #: ``spa``, ``mpa`` or ``custom`` (see :data:`APP_TYPES`).
+    app_type: str = "spa"
+    #: Folders outside the root the dev server may serve through ``/@fs/``
+    #: (the root and the optimizer cache are always allowed).
+    fs_allow: tuple[Path, ...] = ()
+    #: Glob patterns of files never served, whatever else allows them.
+    fs_deny: tuple[str, ...] = ()
+    #: Allowed CORS origins: ``None`` for localhost origins only, ``True`` for
+    #: any origin, ``False`` for no CORS headers, or a list of origins.
+    cors: bool | tuple[str, ...] | None = None
 
     @classmethod
     def from_app(cls, app: Flask) -> ViteConfig:
@@ -91,6 +109,10 @@ class ViteConfig:
             cache_dir=_path(c["VITE_CACHE_DIR"], root, "VITE_CACHE_DIR"),
             allowed_hosts=_str_list(c["VITE_ALLOWED_HOSTS"], "VITE_ALLOWED_HOSTS"),
             debug=_bool(c["VITE_DEBUG"], "VITE_DEBUG", default=False),
+            app_type=_choice(c["VITE_APP_TYPE"], "VITE_APP_TYPE", APP_TYPES),
+            fs_allow=tuple(_path(p, root, "VITE_FS_ALLOW") for p in _str_list(c["VITE_FS_ALLOW"], "VITE_FS_ALLOW")),
+            fs_deny=_str_list(c["VITE_FS_DENY"], "VITE_FS_DENY"),
+            cors=_cors(c["VITE_CORS"]),
             esbuild_binary=(
                 None if c["VITE_ESBUILD_BINARY"] is None
                 else _path(c["VITE_ESBUILD_BINARY"], root, "VITE_ESBUILD_BINARY")
@@ -135,6 +157,18 @@ def _base(value: t.Any) -> str:
     if not value.startswith("/"):
         raise ConfigError("VITE_BASE", f"{value!r} must start with '/' or be a full URL.")
     return value if value.endswith("/") else value + "/"
+
+
+def _choice(value: t.Any, key: str, choices: t.Sequence[str]) -> str:
+    if value not in choices:
+        raise ConfigError(key, f"expected one of {', '.join(map(repr, choices))}, got {value!r}.")
+    return t.cast(str, value)
+
+
+def _cors(value: t.Any) -> bool | tuple[str, ...] | None:
+    if value is None or isinstance(value, bool):
+        return value
+    return _str_list(value, "VITE_CORS")
 
 
 def _str_list(value: t.Any, key: str) -> tuple[str, ...]:
