@@ -142,13 +142,13 @@ def _download(package: str, subpath: str, root: str | os.PathLike[str] | None) -
         if (target / subpath).is_file():
             return target / subpath
         try:
-            client = RegistryClient.from_npmrc(root) if root is not None else RegistryClient()
-            doc = client.packument(package)
-            meta = doc.get("versions", {}).get(ESBUILD_VERSION)
-            if meta is None:
-                raise RegistryError(f"{package}@{ESBUILD_VERSION} is not on the registry.")
-            # fetch_tarball checks dist.integrity (sha512) before we see a byte.
-            data = client.fetch_tarball(package, ESBUILD_VERSION, meta["dist"])
+            with RegistryClient.from_npmrc(root) as client:
+                doc = client.packument(package)
+                meta = doc.get("versions", {}).get(ESBUILD_VERSION)
+                if meta is None:
+                    raise RegistryError(f"{package}@{ESBUILD_VERSION} is not on the registry.")
+                # fetch_tarball checks dist.integrity (sha512) before we see a byte.
+                data = client.fetch_tarball(package, ESBUILD_VERSION, meta["dist"])
         except RegistryError as e:
             raise EsbuildBinaryError(
                 f"Could not download esbuild {ESBUILD_VERSION} ({package}) from the npm"
