@@ -34,6 +34,8 @@ DEFAULTS: dict[str, t.Any] = {
     "VITE_FS_ALLOW": (),
     "VITE_FS_DENY": (".env", ".env.*", "*.{crt,pem,key,p12,pfx,cer,der}", ".npmrc", "**/.git/**"),
     "VITE_CORS": None,
+    "VITE_OPTIMIZE_DEPS_INCLUDE": (),
+    "VITE_OPTIMIZE_DEPS_EXCLUDE": (),
 }
 
 #: Vite's ``appType``: ``spa`` and ``mpa`` serve ``index.html`` files for
@@ -79,6 +81,10 @@ class ViteConfig:
     #: Allowed CORS origins: ``None`` for localhost origins only, ``True`` for
     #: any origin, ``False`` for no CORS headers, or a list of origins.
     cors: bool | tuple[str, ...] | None = None
+    #: Bare imports always pre-bundled, found by the scan or not.
+    optimize_deps_include: tuple[str, ...] = ()
+    #: Bare imports never pre-bundled (served from node_modules as they are).
+    optimize_deps_exclude: tuple[str, ...] = ()
 
     @classmethod
     def from_app(cls, app: Flask) -> ViteConfig:
@@ -113,6 +119,8 @@ class ViteConfig:
             fs_allow=tuple(_path(p, root, "VITE_FS_ALLOW") for p in _str_list(c["VITE_FS_ALLOW"], "VITE_FS_ALLOW")),
             fs_deny=_str_list(c["VITE_FS_DENY"], "VITE_FS_DENY"),
             cors=_cors(c["VITE_CORS"]),
+            optimize_deps_include=_str_list(c["VITE_OPTIMIZE_DEPS_INCLUDE"], "VITE_OPTIMIZE_DEPS_INCLUDE"),
+            optimize_deps_exclude=_str_list(c["VITE_OPTIMIZE_DEPS_EXCLUDE"], "VITE_OPTIMIZE_DEPS_EXCLUDE"),
             esbuild_binary=(
                 None if c["VITE_ESBUILD_BINARY"] is None
                 else _path(c["VITE_ESBUILD_BINARY"], root, "VITE_ESBUILD_BINARY")

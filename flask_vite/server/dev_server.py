@@ -7,6 +7,7 @@ and plugin pipeline, and registers the ordered request handlers
 from __future__ import annotations
 
 import logging
+import re
 import typing as t
 from pathlib import Path
 
@@ -14,10 +15,26 @@ if t.TYPE_CHECKING:
     from flask import Flask
 
     from ..config import ViteConfig
+    from ..esbuild.service import EsbuildService
+    from ..plugin import Plugin
     from ..extension import ViteState
     from .environment import DevEnvironment
 
 logger = logging.getLogger("flask_vite.server")
+
+_HEAD_RE = re.compile(r"<head[^>]*>", re.I)
+_HTML_RE = re.compile(r"<html[^>]*>", re.I)
+
+
+def inject_client(html: str, base: str) -> str:
+    """Put ``<script type="module" src="/@vite/client">`` first in ``<head>``, as Vite does."""
+    prefix = base.rstrip("/") if base.startswith("/") else ""
+    tag = f'<script type="module" src="{prefix}/@vite/client"></script>'
+    for pattern in (_HEAD_RE, _HTML_RE):
+        match = pattern.search(html)
+        if match:
+            return html[:match.end()] + "\n    " + tag + html[match.end():]
+    return tag + "\n" + html
 
 
 class DevServer:
@@ -26,8 +43,43 @@ class DevServer:
     def __init__(self, state: ViteState, app: Flask) -> None:
         self.state = state
         self.config: ViteConfig = state.config
-        self.plugins: list[t.Any] = list(state.extension.plugins)
-        self.environments: dict[str, DevEnvironment] = {}
+        from ..plugins import resolve_plugins
+        from .environment import DevEnvironment
+
+        self.plugins: list[Plugin] = resolve_plugins(self.config, state.extension.plugins)
+        for plugin in self.plugins:
+            plugin.config_resolved(self.config)
+        self.environments: dict[str, DevEnvironment] = {
+            name: DevEnvironment(name, self, self.plugins) for name in ("client", "ssr")
+        }
+        from .optimizer import DepsOptimizer
+
+        self.optimizer = DepsOptimizer(self, include=self.config.optimize_deps_include,
+                                       exclude=self.config.optimize_deps_exclude)
+        for plugin in self.plugins:
+            plugin.configure_server(self)
+
+    @property
+    def esbuild(self) -> EsbuildService:
+        """The app's long-lived esbuild service."""
+        return self.state.esbuild
+
+    def file_url(self, path: str | Path, *, with_base: bool = True) -> str:
+        """The dev URL of a file: root-relative inside the root, ``/@fs/`` outside.
+
+        The base (``VITE_BASE``) is prepended, so the URL can go into HTML or
+        CSS as it is.
+        """
+        file = Path(path).as_posix()
+        root = self.config.root.as_posix().rstrip("/") + "/"
+        if file.startswith(root):
+            url = "/" + file[len(root):]
+        else:
+            url = "/@fs" + (file if file.startswith("/") else "/" + file)
+        if not with_base:
+            return url
+        base = self.config.base if self.config.base.startswith("/") else "/"
+        return base.rstrip("/") + url
 
     @property
     def fs_allow(self) -> tuple[Path, ...]:
@@ -39,4 +91,6 @@ class DevServer:
 
         :param url: The URL path the HTML is served at (``/`` or ``/about/``).
         """
-        raise NotImplementedError  # filled in by the module-pipeline work
+        html = self.environments["client"].plugin_container.transform_index_html(html, url)
+        return inject_client(html, self.config.base)
+
