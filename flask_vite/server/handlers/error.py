@@ -1,0 +1,156 @@
+"""Step 12: an exception in a handler → 500 with what the overlay shows."""
+from __future__ import annotations
+
+import json
+import logging
+import re
+import traceback
+import typing as t
+
+from flask import Request, Response, current_app
+
+from ...errors import EsbuildError
+from ..urls import CLIENT_PUBLIC_PATH, join_url_segments
+from .base import dev_base_path
+from .common import accepts_html
+
+if t.TYPE_CHECKING:
+    from ..dev_server import DevServer
+
+logger = logging.getLogger("flask_vite.server")
+
+_ANSI_RE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+class ErrorLocation(t.TypedDict):
+    file: str | None
+    line: int | None
+    column: int | None
+
+
+class ErrorPayload(t.TypedDict):
+    """The ``err`` of an HMR ``error`` payload (Vite's ``ErrorPayload['err']``)."""
+
+    message: str
+    stack: str
+    id: str | None
+    frame: str
+    plugin: str | None
+    loc: ErrorLocation | None
+
+
+def prepare_error(error: BaseException) -> ErrorPayload:
+    """What the browser's error overlay needs from an exception.
+
+    Reads the attributes pipeline errors carry, as Vite's ``prepareError``
+    reads a RollupError's: ``id``, ``plugin``, ``frame``, ``loc`` (an object
+    or mapping with ``file``/``line``/``column``) or ``file``/``line``/
+    ``column``; an :class:`~flask_vite.errors.EsbuildError` gives its first
+    message's location. Colour codes are stripped.
+    """
+    message = _strip(getattr(error, "message", None) or str(error) or type(error).__name__)
+    js_stack = getattr(error, "stack", None)
+    stack = js_stack if isinstance(js_stack, str) else "".join(
+        traceback.format_exception(type(error), error, error.__traceback__)
+    )
+    loc = _location(error)
+    plugin = getattr(error, "plugin", None)
+    module_id = getattr(error, "id", None)
+    if module_id is None and loc is not None:
+        module_id = loc["file"]
+    return {
+        "message": message,
+        "stack": _strip(stack),
+        "id": module_id if isinstance(module_id, str) else None,
+        "frame": _strip(str(getattr(error, "frame", "") or "")),
+        "plugin": plugin if isinstance(plugin, str) else None,
+        "loc": loc,
+    }
+
+
+def _location(error: BaseException) -> ErrorLocation | None:
+    loc = getattr(error, "loc", None)
+    if loc is not None:
+        get = loc.get if isinstance(loc, t.Mapping) else lambda k: getattr(loc, k, None)
+        return {"file": get("file"), "line": get("line"), "column": get("column")}
+    if isinstance(error, EsbuildError) and error.errors:
+        first = error.errors[0]
+        return {"file": first.file, "line": first.line, "column": first.column}
+    cause = error.__cause__
+    if cause is not None and cause is not error and isinstance(cause, EsbuildError):
+        return _location(cause)
+    if getattr(error, "file", None) is not None:
+        return {
+            "file": str(getattr(error, "file")),
+            "line": getattr(error, "line", None),
+            "column": getattr(error, "column", None),
+        }
+    return None
+
+
+def _strip(text: str) -> str:
+    return _ANSI_RE.sub("", text)
+
+
+def error_response(server: DevServer, request: Request, error: BaseException) -> Response:
+    """500 for an exception raised by a handler (Vite's errorMiddleware).
+
+    A browser navigation gets an HTML page that opens the error overlay
+    from ``/@vite/client`` (or shows the message if that fails); anything
+    else gets JSON: ``{"type": "error", "err": <payload>}``, the shape of an
+    HMR error message.
+    """
+    payload = prepare_error(error)
+    logger.error(
+        "Internal server error: %s%s%s",
+        payload["message"],
+        f"\n  Plugin: {payload['plugin']}" if payload["plugin"] else "",
+        f"\n  File: {payload['id']}" if payload["id"] else "",
+        exc_info=error,
+    )
+    if accepts_html(request):
+        client = join_url_segments(_dev_base(server), CLIENT_PUBLIC_PATH)
+        body = _ERROR_PAGE.format(
+            error=json.dumps(payload).replace("<", "\\u003c"),
+            client=json.dumps(client).replace("<", "\\u003c"),
+        )
+        return current_app.response_class(
+            body, status=500, content_type="text/html; charset=utf-8",
+            headers={"Cache-Control": "no-store"},
+        )
+    return current_app.response_class(
+        json.dumps({"type": "error", "err": payload}), status=500,
+        content_type="application/json", headers={"Cache-Control": "no-store"},
+    )
+
+
+def _dev_base(server: DevServer) -> str:
+    return dev_base_path(server.config.base)
+
+
+_ERROR_PAGE = """<!DOCTYPE html>
+<html lang="en">
+  <head>
+    <meta charset="UTF-8" />
+    <title>Error</title>
+    <script type="module">
+      const error = {error}
+      try {{
+        const {{ ErrorOverlay }} = await import({client})
+        document.body.appendChild(new ErrorOverlay(error))
+      }} catch {{
+        const h = (tag, text) => {{
+          const el = document.createElement(tag)
+          el.textContent = text
+          return el
+        }}
+        document.body.appendChild(h('h1', 'Internal Server Error'))
+        document.body.appendChild(h('h2', error.message))
+        document.body.appendChild(h('pre', error.stack))
+        document.body.appendChild(h('p', '(Error overlay failed to load)'))
+      }}
+    </script>
+  </head>
+  <body></body>
+</html>
+"""
