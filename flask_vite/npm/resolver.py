@@ -14,6 +14,7 @@ touches files or sockets, so it is tested with tables of fake packuments.
 from __future__ import annotations
 
 import datetime as _dt
+import posixpath
 import typing as t
 
 from ..errors import RegistryError
@@ -31,9 +32,41 @@ MANIFEST_FIELDS = (
 )
 
 
+def normalize_bin(package_name: str, bin_: t.Any) -> dict[str, str]:
+    """``bin`` as npm-normalize-package-bin leaves it: a ``{command: path}``
+    mapping with clean relative paths and no path tricks in command names."""
+    if isinstance(bin_, str):
+        bin_ = {package_name.rsplit("/", 1)[-1]: bin_}
+    if not isinstance(bin_, dict):
+        return {}
+    out: dict[str, str] = {}
+    for key, value in bin_.items():
+        if not isinstance(key, str) or not isinstance(value, str):
+            continue
+        command = posixpath.basename(posixpath.normpath("/" + key.replace("\\", "/")))
+        target = posixpath.normpath("/" + value.replace("\\", "/"))[1:]
+        if command and command not in (".", "..") and target:
+            out[command] = target
+    return out
+
+
+def _normalize_funding(funding: t.Any) -> t.Any:
+    if isinstance(funding, str):
+        return {"url": funding}
+    if isinstance(funding, list):
+        return [{"url": f} if isinstance(f, str) else f for f in funding]
+    return funding
+
+
 def node_from_manifest(name: str, manifest: t.Mapping[str, t.Any]) -> Node:
     """A tree node for a packument version document, in folder ``name``."""
     package = {k: manifest[k] for k in MANIFEST_FIELDS if k in manifest}
+    if "bin" in package:
+        package["bin"] = normalize_bin(str(manifest.get("name") or name), package["bin"])
+        if not package["bin"]:
+            del package["bin"]
+    if "funding" in package:
+        package["funding"] = _normalize_funding(package["funding"])
     scripts = manifest.get("scripts")
     if isinstance(scripts, dict) and any(k in scripts for k in ("preinstall", "install",
                                                                "postinstall")):
