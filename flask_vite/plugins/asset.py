@@ -35,7 +35,7 @@ if t.TYPE_CHECKING:
 
 __all__ = [
     "AssetPlugin", "DEFAULT_ASSETS_INLINE_LIMIT", "DEFAULT_ASSETS_RE", "KNOWN_ASSET_TYPES",
-    "check_public_file", "file_to_dev_url", "is_asset_request", "mime_type", "to_data_url",
+    "check_public_file", "dev_base", "file_to_dev_url", "is_asset_request", "mime_type", "to_data_url",
 ]
 
 #: File types imported as URLs by default (Vite's ``KNOWN_ASSET_TYPES`` in
@@ -201,8 +201,9 @@ def public_url(file: Path, config: ViteConfig) -> str | None:
     return "/" + rel.as_posix()
 
 
-def _dev_base(config: ViteConfig) -> str:
-    # In dev a full-URL base only contributes its path (Vite's resolveBaseUrl).
+def dev_base(config: ViteConfig) -> str:
+    """The base path in dev: a full-URL base only contributes its path, and a
+    relative base (``./``) is ``/`` (Vite's ``resolveBaseUrl``)."""
     base = config.base
     if base.startswith("/"):
         return base
@@ -237,7 +238,7 @@ def file_to_dev_url(ctx: PluginContext, id: str, *,
             url = "/" + file[len(root):]
         else:
             url = FS_PREFIX + file.lstrip("/")
-    url = join_url_segments(_dev_base(config), url)
+    url = join_url_segments(dev_base(config), url)
     return encode_uri_path(url) + postfix
 
 
