@@ -29,7 +29,7 @@ class FakeContext:
     def __init__(self, root: Path, *, ssr: bool = False, dev: bool = True,
                  others: t.Mapping[str, str] | None = None) -> None:
         self.ssr = ssr
-        self.environment = None
+        self.environment: t.Any = None
         self.config = ViteConfig(root=root, dev=dev, mode="development" if dev else "production",
                                  base="/", public_dir=None, out_dir=root / "dist",
                                  cache_dir=root / "node_modules/.vite", allowed_hosts=(),
@@ -45,6 +45,16 @@ class FakeContext:
 
     def warn(self, message: str) -> None:
         self.warnings.append(message)
+
+    def add_watch_file(self, path: str) -> None:
+        pass
+
+    def emit_file(self, *, type: str = "asset", file_name: str | None = None,
+                  name: str | None = None, source: str | bytes = b"") -> str:
+        raise NotImplementedError
+
+    def get_module_info(self, id: str) -> t.Any:
+        return None
 
     def error(self, message: str) -> t.NoReturn:
         raise RuntimeError(message)
