@@ -318,7 +318,8 @@ def check_url_access(server: DevServer, url: str) -> Path | None:
     the query; the whole URL normalised as a path, then cut at its query
     (``/src/?/../../.env?raw`` → ``/.env``); for a root-relative URL that
     names no file under the root, the same path as an absolute file path
-    (the resolver's fallback); and ``/@id/`` URLs unwrapped.
+    (the resolver's fallback); ``/@id/`` URLs unwrapped; ``./`` and
+    ``../`` ids taken from the root.
 
     :return: The real path of the file; ``None`` when the URL names no file
         (a virtual module, a bare import, a missing file).
@@ -327,8 +328,15 @@ def check_url_access(server: DevServer, url: str) -> Path | None:
     """
     if url.startswith(VALID_ID_PREFIX):
         url = unwrap_id(url)
-        if not url.startswith("/"):
-            return None  # virtual module ("\0..."), bare import: the resolver decides
+    if url.startswith(("./", "../")):
+        # "/@id/../outside/x": the resolver would take it relative to the root.
+        path = Path(os.path.normpath(server.config.root / clean_url(url)))
+        access, reason = explain_access(server, path)
+        if access is Access.DENIED:
+            raise FsDeniedError(url, path, reason)
+        return real_path(path) if access is Access.ALLOWED and path.is_file() else None
+    if not url.startswith("/"):
+        return None  # virtual module ("\0..."), bare import: the resolver decides
     candidates: list[Path] = []
     first = url_to_path(server, url)
     if first is not None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 
 from flask_vite.config import ViteConfig
 from flask_vite.server.chain import register_dev_handlers
@@ -65,6 +66,17 @@ def site(tmp_path: Path) -> Path:
     return root
 
 
+class ClosingClient(FlaskClient):
+    """Reads each body and closes the response, so served files are closed
+    (pytest runs with ResourceWarning as an error)."""
+
+    def open(self, *args: t.Any, **kwargs: t.Any) -> t.Any:
+        response = super().open(*args, **kwargs)
+        response.get_data()
+        response.close()
+        return response
+
+
 AppFactory = t.Callable[..., t.Tuple[Flask, StubServer]]
 
 
@@ -76,6 +88,7 @@ def make_app(site: Path) -> AppFactory:
     def factory(*, with_environment: bool = True, views: bool = True, **config: t.Any) -> tuple[Flask, StubServer]:
         app = Flask(__name__, root_path=str(site.parent))
         app.config.update(TESTING=True, VITE_ROOT="frontend", **config)
+        app.test_client_class = ClosingClient
         server = StubServer(ViteConfig.from_app(app), with_environment=with_environment)
         register_dev_handlers(app, server)  # type: ignore[arg-type]
         if views:
