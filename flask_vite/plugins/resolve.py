@@ -164,6 +164,10 @@ class ResolvePlugin(Plugin):
     :param extensions: ``resolve.extensions``.
     :param dedupe: ``resolve.dedupe``: packages always resolved from the root.
     :param preserve_symlinks: ``resolve.preserveSymlinks``.
+    :param ssr_target: Vite's ``ssr.target``: ``"node"`` (the default) or
+        ``"webworker"``, which makes the ``ssr`` environment use the client's
+        conditions and main fields (``browser`` builds) unless
+        ``ssr_conditions``/``ssr_main_fields`` are given.
     :param tsconfig_paths: honour ``compilerOptions.paths``/``baseUrl`` (Vite 8's
         ``resolve.tsconfigPaths``; on by default here, as in most Vite templates
         with ``vite-tsconfig-paths``).
@@ -176,9 +180,10 @@ class ResolvePlugin(Plugin):
         *,
         alias: AliasOption | None = None,
         conditions: t.Sequence[str] = DEFAULT_CLIENT_CONDITIONS,
-        ssr_conditions: t.Sequence[str] = DEFAULT_SERVER_CONDITIONS,
+        ssr_conditions: t.Sequence[str] | None = None,
         main_fields: t.Sequence[str] = DEFAULT_CLIENT_MAIN_FIELDS,
-        ssr_main_fields: t.Sequence[str] = DEFAULT_SERVER_MAIN_FIELDS,
+        ssr_main_fields: t.Sequence[str] | None = None,
+        ssr_target: t.Literal["node", "webworker"] = "node",
         extensions: t.Sequence[str] = DEFAULT_EXTENSIONS,
         dedupe: t.Sequence[str] = (),
         preserve_symlinks: bool = False,
@@ -188,9 +193,16 @@ class ResolvePlugin(Plugin):
     ) -> None:
         self.alias = normalize_alias(alias)
         self.conditions = tuple(conditions)
-        self.ssr_conditions = tuple(ssr_conditions)
+        if ssr_target not in ("node", "webworker"):
+            raise ValueError(f'ssr_target must be "node" or "webworker", not {ssr_target!r}.')
+        webworker = ssr_target == "webworker"
         self.main_fields = tuple(main_fields)
-        self.ssr_main_fields = tuple(ssr_main_fields)
+        self.ssr_conditions = tuple(
+            ssr_conditions if ssr_conditions is not None
+            else self.conditions if webworker else DEFAULT_SERVER_CONDITIONS)
+        self.ssr_main_fields = tuple(
+            ssr_main_fields if ssr_main_fields is not None
+            else self.main_fields if webworker else DEFAULT_SERVER_MAIN_FIELDS)
         self.extensions = tuple(extensions)
         self.dedupe = tuple(dedupe)
         self.preserve_symlinks = preserve_symlinks
@@ -302,10 +314,10 @@ class ResolvePlugin(Plugin):
                                   and _WORD_START_RE.match(id)):
             basedir = posixpath.dirname(to_posix(importer_file)) if importer_file else root
             fs_path = _join(basedir, id)
-            if not ssr:
-                mapped_res = resolver.browser_mapping(fs_path, importer, is_file_path=True)
-                if mapped_res is not None:
-                    return mapped_res.id
+            # The importer's package "browser" map (client, or a webworker ssr target).
+            mapped_res = resolver.browser_mapping(fs_path, importer, is_file_path=True)
+            if mapped_res is not None:
+                return mapped_res.id
             found = resolver.resolve_file(fs_path)
             if found:
                 return found
@@ -328,7 +340,7 @@ class ResolvePlugin(Plugin):
 
     def _bare(self, ctx: PluginContext, resolver: NodeResolver, id: str,
               importer: str | None, ssr: bool) -> ResolveIdReturn:
-        res = None if ssr else resolver.browser_mapping(id, importer, is_file_path=False)
+        res = resolver.browser_mapping(id, importer, is_file_path=False)
         if res is None:
             res = resolver.resolve_bare(id, importer)
         if res is not None:

@@ -110,10 +110,18 @@ class NodeResolveOptions:
         return cls(production=production, **kwargs)
 
     @classmethod
-    def ssr(cls, *, production: bool = False, **kwargs: t.Any) -> NodeResolveOptions:
-        """Vite's ``ssr`` environment defaults: ``node`` instead of ``browser``."""
-        kwargs.setdefault("conditions", DEFAULT_SERVER_CONDITIONS)
-        kwargs.setdefault("main_fields", DEFAULT_SERVER_MAIN_FIELDS)
+    def ssr(cls, *, production: bool = False, webworker: bool = False,
+            **kwargs: t.Any) -> NodeResolveOptions:
+        """Vite's ``ssr`` environment defaults: ``node`` instead of ``browser``.
+
+        :param webworker: Vite's ``ssr.target: "webworker"``: the server
+            environment resolves like the client (``browser`` condition and
+            field), for runtimes without Node's APIs — such as a bare V8
+            isolate, where ``react-dom/server``'s ``node`` build cannot run.
+        """
+        if not webworker:
+            kwargs.setdefault("conditions", DEFAULT_SERVER_CONDITIONS)
+            kwargs.setdefault("main_fields", DEFAULT_SERVER_MAIN_FIELDS)
         return cls(production=production, **kwargs)
 
     @functools.cached_property

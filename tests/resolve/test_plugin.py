@@ -277,3 +277,8 @@ def test_bad_alias_entry() -> None:
 ])
 def test_fs_path_from_id(id: str, expected: str) -> None:
     assert fs_path_from_id(id) == expected
+
+
+def test_bad_ssr_target() -> None:
+    with pytest.raises(ValueError, match="webworker"):
+        ResolvePlugin(ssr_target="deno")  # type: ignore[arg-type]

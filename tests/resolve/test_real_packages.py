@@ -123,3 +123,20 @@ def test_through_the_plugin(npm_project: Path, ssr: bool, expected: str) -> None
     got = ResolvePlugin().resolve_id(ctx, "react-dom/server", posix(npm_project / MAIN),
                                      ResolveOptions(ssr=ssr))
     assert got == posix(npm_project / expected)
+
+
+@pytest.mark.parametrize("specifier, expected", [
+    ("react-dom/server", "node_modules/react-dom/server.browser.js"),
+    ("vue", "node_modules/vue/dist/vue.runtime.esm-bundler.js"),
+    ("@vue/server-renderer", "node_modules/@vue/server-renderer/dist/server-renderer.esm-bundler.js"),
+    ("preact", "node_modules/preact/dist/preact.module.js"),
+])
+def test_webworker_ssr_target(npm_project: Path, specifier: str, expected: str) -> None:
+    # Vite's ssr.target "webworker": the server resolves like the client,
+    # which is what a bare V8 isolate (no Node APIs) can run.
+    ctx: t.Any = FakeContext(npm_project, ssr=True)
+    plugin = ResolvePlugin(ssr_target="webworker")
+    got = plugin.resolve_id(ctx, specifier, posix(npm_project / MAIN), ResolveOptions(ssr=True))
+    assert got == posix(npm_project / expected)
+    worker = NodeResolver(NodeResolveOptions.ssr(webworker=True, root=posix(npm_project)))
+    assert worker.resolve_path(specifier, posix(npm_project / MAIN)) == posix(npm_project / expected)
