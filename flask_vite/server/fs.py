@@ -2,9 +2,9 @@
 
 Every URL → file mapping in the dev server goes through :func:`safe_join`
 (the one path-safety function: it returns ``None`` rather than raising), and
-every file it would serve goes through :func:`check_file_access` (the
+every file it would serve goes through :func:`file_access` (the
 allow list, the deny list, symlinks). The transform pipeline calls
-:func:`check_url_access` / :func:`ensure_file_access`, so a ``?raw``,
+:func:`check_url_access` / :func:`check_file_access`, so a ``?raw``,
 ``?url`` or ``?inline`` request for a secret is refused the same way as a
 plain one.
 
@@ -54,7 +54,7 @@ _WINDOWS_SHORT_NAME_RE = re.compile(r"^[^~.]{1,6}~\d+(?:\.[^~.]{0,3})?$")
 class FsDeniedError(ViteError):
     """A request names a file the dev server must not serve.
 
-    Raised by :func:`check_url_access` and :func:`ensure_file_access`; the
+    Raised by :func:`check_url_access` and :func:`check_file_access`; the
     transform handler answers it with 403.
     """
 
@@ -71,7 +71,7 @@ class FsDeniedError(ViteError):
 
 
 class Access(enum.Enum):
-    """What :func:`check_file_access` decided."""
+    """What :func:`file_access` decided."""
 
     #: Inside an allowed folder, not denied, exists.
     ALLOWED = "allowed"
@@ -93,7 +93,7 @@ def safe_join(base: Path, path: str) -> Path | None:
     drops them, so ``.env.`` would open ``.env``) and 8.3 short names.
     Leading slashes, empty and ``.`` segments are dropped, so the result
     always lies under ``base`` lexically; symlinks are judged later by
-    :func:`check_file_access`.
+    :func:`file_access`.
 
     The file need not exist. This never raises.
     """
@@ -237,7 +237,7 @@ def real_path(path: Path) -> Path:
 def explain_access(
     server: DevServer, path: Path, *, extra_roots: t.Sequence[Path] = ()
 ) -> tuple[Access, str]:
-    """:func:`check_file_access` with the reason, for messages and logs."""
+    """:func:`file_access` with the reason, for messages and logs."""
     roots = _served_roots(server, extra_roots)
     lexical = Path(os.path.abspath(path))
     try:
@@ -263,7 +263,7 @@ def explain_access(
     return (Access.ALLOWED if exists else Access.MISSING), "allowed" if exists else "no such file"
 
 
-def check_file_access(
+def file_access(
     server: DevServer, path: Path, *, extra_roots: t.Sequence[Path] = ()
 ) -> Access:
     """Whether ``path`` (absolute; usually from :func:`safe_join`) may be served.
@@ -273,12 +273,14 @@ def check_file_access(
     return explain_access(server, path, extra_roots=extra_roots)[0]
 
 
-def ensure_file_access(server: DevServer, file: str | Path, *, url: str | None = None) -> None:
+def check_file_access(server: DevServer, file: str | Path, url: str | None = None) -> None:
     """Raise :class:`FsDeniedError` if ``file`` exists and must not be served.
 
-    For the transform pipeline, after ``resolve_id``: an alias, a package
+    For the transform pipeline, on every file it reads: an alias, a package
     ``exports`` entry or a symlink may lead a harmless URL to a secret file.
     Missing files pass (loading them fails on its own).
+
+    :param url: The URL being served, for the message.
     """
     path = Path(file)
     access, reason = explain_access(server, path)

@@ -149,22 +149,22 @@ def test_slash_patterns_match_relative_to_each_allowed_root_and_absolute() -> No
         ("../shared/lib.js", fs.Access.DENIED),  # not in VITE_FS_ALLOW here
     ],
 )
-def test_check_file_access(site: Path, relative: str, access: fs.Access) -> None:
+def test_file_access(site: Path, relative: str, access: fs.Access) -> None:
     server = stub_server(site)
-    assert fs.check_file_access(server, site / relative) is access  # type: ignore[arg-type]
+    assert fs.file_access(server, site / relative) is access  # type: ignore[arg-type]
 
 
 def test_fs_allow_opens_a_folder_but_deny_still_wins(site: Path) -> None:
     server = stub_server(site, VITE_FS_ALLOW=["../shared"])
     shared = site.parent / "shared"
-    assert fs.check_file_access(server, shared / "lib.js") is fs.Access.ALLOWED  # type: ignore[arg-type]
-    assert fs.check_file_access(server, shared / ".env") is fs.Access.DENIED  # type: ignore[arg-type]
+    assert fs.file_access(server, shared / "lib.js") is fs.Access.ALLOWED  # type: ignore[arg-type]
+    assert fs.file_access(server, shared / ".env") is fs.Access.DENIED  # type: ignore[arg-type]
 
 
 def test_custom_deny_list(site: Path) -> None:
     server = stub_server(site, VITE_FS_DENY=["src/*.txt"])
-    assert fs.check_file_access(server, site / "src/safe.txt") is fs.Access.DENIED  # type: ignore[arg-type]
-    assert fs.check_file_access(server, site / ".env") is fs.Access.ALLOWED  # type: ignore[arg-type]
+    assert fs.file_access(server, site / "src/safe.txt") is fs.Access.DENIED  # type: ignore[arg-type]
+    assert fs.file_access(server, site / ".env") is fs.Access.ALLOWED  # type: ignore[arg-type]
 
 
 def test_check_url_access(site: Path) -> None:
@@ -188,14 +188,14 @@ def test_check_url_access(site: Path) -> None:
         assert "VITE_FS" in info.value.reason
 
 
-def test_ensure_file_access_names_the_setting_at_fault(site: Path) -> None:
+def test_check_file_access_names_the_setting_at_fault(site: Path) -> None:
     server = t.cast(t.Any, stub_server(site))
-    fs.ensure_file_access(server, site / "src/main.ts")
-    fs.ensure_file_access(server, site / "src/missing.ts")
+    fs.check_file_access(server, site / "src/main.ts")
+    fs.check_file_access(server, site / "src/missing.ts")
     with pytest.raises(fs.FsDeniedError, match="VITE_FS_DENY pattern '.env'"):
-        fs.ensure_file_access(server, site / ".env", url="/.env")
+        fs.check_file_access(server, site / ".env", "/.env")
     with pytest.raises(fs.FsDeniedError, match="outside the folders .* VITE_FS_ALLOW.*symlink"):
-        fs.ensure_file_access(server, site / "src/link.txt")
+        fs.check_file_access(server, site / "src/link.txt")
 
 
 # -- hostile requests through the Flask app -------------------------------------------------

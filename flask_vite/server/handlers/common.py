@@ -157,7 +157,7 @@ def _with_charset(content_type: str) -> str:
 def send_path(request: Request, path: Path, *, cache_control: str | None = None) -> Response:
     """Serve a file from disk as it is: ETag/Last-Modified, 304, ranges.
 
-    ``path`` must already have passed :func:`~flask_vite.server.fs.check_file_access`.
+    ``path`` must already have passed :func:`~flask_vite.server.fs.file_access`.
     """
     response = send_file(
         path,

@@ -36,7 +36,7 @@ def make_html_fallback(server: DevServer) -> Handler | None:
 
     def exists(pathname: str) -> bool:
         path = fs.safe_join(root, pathname)
-        return path is not None and fs.check_file_access(server, path) is fs.Access.ALLOWED \
+        return path is not None and fs.file_access(server, path) is fs.Access.ALLOWED \
             and fs.real_path(path).is_file()
 
     def vite_html_fallback(request: Request) -> Response | None:
