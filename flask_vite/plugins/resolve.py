@@ -82,8 +82,12 @@ class AliasEntry(t.NamedTuple):
 #: What ``ResolvePlugin(alias=...)`` accepts, as Vite's ``resolve.alias`` does.
 AliasOption = t.Union[
     t.Mapping[str, str],
-    t.Sequence[t.Union[AliasEntry, t.Tuple[t.Any, str], t.Mapping[str, t.Any]]],
+    t.Sequence[t.Union[AliasEntry, tuple[t.Any, str], t.Mapping[str, t.Any]]],
 ]
+
+
+#: ``finalize_bare(specifier, resolution, importer, ssr)`` → a replacement id or ``None``.
+FinalizeBare = t.Callable[[str, Resolution, t.Optional[str], bool], t.Optional[str]]
 
 
 def normalize_alias(alias: AliasOption | None) -> list[AliasEntry]:
@@ -212,7 +216,7 @@ class ResolvePlugin(Plugin):
         #: Set by the dependency optimizer: called with ``(specifier, resolution,
         #: importer, ssr)`` for every bare import resolved into ``node_modules``;
         #: a string return replaces the id (the pre-bundled file, say).
-        self.finalize_bare: t.Callable[[str, Resolution, str | None, bool], str | None] | None = None
+        self.finalize_bare: FinalizeBare | None = None
         self._resolvers: dict[tuple[str, bool, bool], NodeResolver] = {}
         self._lock = threading.Lock()
         self._warned: set[str] = set()
@@ -252,7 +256,8 @@ class ResolvePlugin(Plugin):
         res = self._resolve(ctx, aliased, importer, ssr)
         if res is None:
             # Another plugin may own the aliased id (a virtual module, say).
-            resolve = t.cast("t.Callable[..., ResolvedId | None] | None", getattr(ctx, "resolve", None))
+            resolve = t.cast("t.Callable[..., ResolvedId | None] | None",
+                             getattr(ctx, "resolve", None))
             other = resolve(aliased, importer, skip_self=True, options=options) if resolve else None
             if other is not None:
                 return other
@@ -270,7 +275,8 @@ class ResolvePlugin(Plugin):
                 "export default new Proxy({}, {\n  get(_, key) {\n    throw new Error("
                 f"`Module {_js_str(name)} has been externalized for browser compatibility."
                 f" Cannot access {_js_str(name)}.${{String(key)}} in client code. See"
-                " https://vite.dev/guide/troubleshooting.html#module-externalized-for-browser-compatibility"
+                " https://vite.dev/guide/troubleshooting.html"
+                "#module-externalized-for-browser-compatibility"
                 " for more details.`)\n  }\n})\n"
             )
         if id.startswith(OPTIONAL_PEER_DEP_ID):

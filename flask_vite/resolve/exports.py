@@ -224,7 +224,8 @@ class _Walker:
                 return self.target(mapping[pattern], match, key)
         return None
 
-    def target(self, target: t.Any, match: str | None, key: str, *, folder: bool = False) -> str | None:
+    def target(self, target: t.Any, match: str | None, key: str, *,
+               folder: bool = False) -> str | None:
         """``PACKAGE_TARGET_RESOLVE``: ``None`` stands for both null and undefined.
 
         Returns the target string; raises for an invalid one.

@@ -202,7 +202,8 @@ class NodeResolver:
             specifier, importer = imported
         if specifier.startswith(".") or os.path.isabs(specifier):
             file, postfix = split_postfix(specifier)
-            target = posixpath.normpath(posixpath.join(to_posix(self._basedir(importer)), file)) + postfix
+            base = to_posix(self._basedir(importer))
+            target = posixpath.normpath(posixpath.join(base, file)) + postfix
             mapped = self.browser_mapping(target, importer, is_file_path=True)
             if mapped is not None:
                 return mapped
@@ -335,14 +336,16 @@ class NodeResolver:
         # An optional peer dependency that is not installed becomes a module
         # that throws only when it is actually imported (Vite does the same).
         root = self.options.root
-        if is_node_builtin(specifier) or (root and os.path.abspath(basedir) == os.path.abspath(root)):
+        if is_node_builtin(specifier) or (
+                root and os.path.abspath(basedir) == os.path.abspath(root)):
             return None
         main = self.cache.nearest_main(basedir)
         if main is None:
             return None
         peers = main.data.get("peerDependencies") or {}
         meta = (main.data.get("peerDependenciesMeta") or {}).get(name) or {}
-        if isinstance(peers, dict) and name in peers and isinstance(meta, dict) and meta.get("optional"):
+        optional = isinstance(meta, dict) and meta.get("optional")
+        if isinstance(peers, dict) and name in peers and optional:
             return Resolution(id=f"{OPTIONAL_PEER_DEP_ID}:{specifier}:{main.name}", path="",
                               package=main)
         return None
@@ -368,7 +371,8 @@ class NodeResolver:
                 if isinstance(value, str) and value:
                     entry = value
                     break
-                if field == "browser" and isinstance(value, dict) and isinstance(value.get("."), str):
+                if (field == "browser" and isinstance(value, dict)
+                        and isinstance(value.get("."), str)):
                     entry = value["."]
                     break
         if not entry:
@@ -417,7 +421,8 @@ class NodeResolver:
 
     # -- #imports and the browser field --------------------------------------
 
-    def resolve_subpath_imports(self, specifier: str, importer: str | None) -> tuple[str, str | None] | None:
+    def resolve_subpath_imports(self, specifier: str,
+                                importer: str | None) -> tuple[str, str | None] | None:
         """Map ``#x`` through the ``imports`` of the importer's nearest ``package.json``.
 
         :return: ``(target, importer)`` where target is an absolute path (with

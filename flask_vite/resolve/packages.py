@@ -167,7 +167,8 @@ class PackageCache:
                 return pkg
         return None
 
-    def find(self, name: str, basedir: str, *, preserve_symlinks: bool = False) -> PackageData | None:
+    def find(self, name: str, basedir: str, *,
+             preserve_symlinks: bool = False) -> PackageData | None:
         """Node's ``node_modules`` lookup: ``<dir>/node_modules/<name>`` from ``basedir`` up.
 
         With ``preserve_symlinks`` false (Vite's default) the package folder is
@@ -198,7 +199,9 @@ def _ancestors(basedir: str) -> t.Iterator[str]:
         d = parent
 
 
-def map_with_browser_field(relative: str, browser: t.Mapping[str, t.Any]) -> str | t.Literal[False] | None:
+def map_with_browser_field(
+    relative: str, browser: t.Mapping[str, t.Any]
+) -> str | t.Literal[False] | None:
     """Look ``relative`` (``./lib/node.js`` or a bare name) up in a ``browser`` object.
 
     Follows https://github.com/defunctzombie/package-browser-field-spec as Vite

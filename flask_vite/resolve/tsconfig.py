@@ -327,7 +327,8 @@ class TsconfigCache:
         sources: list[str] = [file]
         stamps: list[tuple[str, tuple[int, int]]] = [(file, stamp)]
         extends = raw.get("extends")
-        bases = [extends] if isinstance(extends, str) else extends if isinstance(extends, list) else []
+        bases = ([extends] if isinstance(extends, str)
+                 else extends if isinstance(extends, list) else [])
         for spec in bases:
             if not isinstance(spec, str):
                 continue
@@ -373,8 +374,8 @@ class TsconfigCache:
         candidates: list[str] = []
         if pkg.exports is not None:
             try:
-                candidates.append(resolve_exports(pkg.exports, "." + sub, {"types", "require", "node"},
-                                                  package_json=pkg.path))
+                candidates.append(resolve_exports(
+                    pkg.exports, "." + sub, {"types", "require", "node"}, package_json=pkg.path))
             except ResolveError:
                 pass  # not exported: fall back to plain files, as TypeScript does
         if sub:
@@ -399,7 +400,9 @@ class TsconfigCache:
 
         def strings(key: str) -> tuple[str, ...] | None:
             value = config.get(key)
-            return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else None
+            if not isinstance(value, list):
+                return None
+            return tuple(v for v in value if isinstance(v, str))
 
         return TsconfigResult(
             file=loaded.file, compiler_options=options, files=strings("files"),

@@ -72,14 +72,16 @@ FIXTURE: dict[str, t.Any] = {
         "utils/a.js", "private/x.js", "not-exported.js")},
     "app/node_modules/cond/style.css": "a{}",
     # main without extension, index fallback, deep imports into folders
-    "app/node_modules/legacy/package.json": {"name": "legacy", "version": "0.1.0", "main": "lib/main"},
+    "app/node_modules/legacy/package.json": {"name": "legacy", "version": "0.1.0",
+                                              "main": "lib/main"},
     "app/node_modules/legacy/lib/main.js": JS,
     "app/node_modules/legacy/lib/other.js": JS,
     "app/node_modules/legacy/lib/dir/index.js": JS,
     "app/node_modules/noentry/package.json": {"name": "noentry"},
     "app/node_modules/noentry/index.js": JS,
     "app/node_modules/broken/package.json": {"name": "broken", "main": "missing.js"},
-    "app/node_modules/modfield/package.json": {"name": "modfield", "main": "cjs.js", "module": "esm.js"},
+    "app/node_modules/modfield/package.json": {"name": "modfield", "main": "cjs.js",
+                                                "module": "esm.js"},
     "app/node_modules/modfield/cjs.js": JS,
     "app/node_modules/modfield/esm.js": JS,
     # the browser field, string and object forms
@@ -271,7 +273,8 @@ def test_resolution_package_info(tree: Path, client: NodeResolver) -> None:
     main = posix(tree / MAIN)
     res = client.resolve("@scope/pkg/sub", main)
     assert res is not None
-    assert (res.package_name, res.package_version, res.in_node_modules) == ("@scope/pkg", "2.0.0", True)
+    assert (res.package_name, res.package_version, res.in_node_modules) == (
+        "@scope/pkg", "2.0.0", True)
     assert res.package_dir == posix(tree / NM / "@scope/pkg")
     res = client.resolve("inner", posix(tree / IN_OUTER))
     assert res is not None and res.package_version == "2.0.0"
@@ -313,7 +316,8 @@ def test_preserve_symlinks(tree: Path) -> None:
 
 def test_dedupe(tree: Path) -> None:
     dedupe = NodeResolver(NodeResolveOptions(dedupe=("inner",), root=posix(tree / "app")))
-    assert dedupe.resolve_path("inner", posix(tree / IN_OUTER)) == posix(tree / NM / "inner/index.js")
+    got = dedupe.resolve_path("inner", posix(tree / IN_OUTER))
+    assert got == posix(tree / NM / "inner/index.js")
 
 
 def test_optional_peer_dependency(tree: Path, client: NodeResolver) -> None:
@@ -361,8 +365,10 @@ def test_package_cache_sees_edits(tmp_path: Path) -> None:
     assert resolver.resolve_path("p/a", importer) == posix(tmp_path / "node_modules/p/a.js")
 
 
-def test_malformed_package_json_is_skipped(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    write_tree(tmp_path, {"node_modules/bad/package.json": "{nope", "node_modules/bad/index.js": JS})
+def test_malformed_package_json_is_skipped(tmp_path: Path,
+                                           caplog: pytest.LogCaptureFixture) -> None:
+    write_tree(tmp_path, {"node_modules/bad/package.json": "{nope",
+                          "node_modules/bad/index.js": JS})
     resolver = NodeResolver(NodeResolveOptions(root=posix(tmp_path)))
     assert resolver.resolve_path("bad", None) is None
     assert "not valid JSON" in caplog.text
@@ -412,7 +418,8 @@ def test_resolve_conditions(conditions: tuple[str, ...], production: bool, requi
         ("./other.js", {"./index.js": "./b.js"}, None),
     ],
 )
-def test_map_with_browser_field(request_path: str, mapping: dict[str, t.Any], expected: t.Any) -> None:
+def test_map_with_browser_field(request_path: str, mapping: dict[str, t.Any],
+                                expected: t.Any) -> None:
     assert map_with_browser_field(request_path, mapping) == expected
 
 

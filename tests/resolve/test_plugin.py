@@ -131,7 +131,8 @@ TABLE: list[tuple[str, str | None, t.Any, t.Any]] = [
     ("cond/dist/deep.js", MAIN, None, None),  # not exported: raises, see below
     ("https://cdn.example/x.js", MAIN, "ext:https://cdn.example/x.js", "="),
     ("//cdn.example/x.js", MAIN, "ext://cdn.example/x.js", "="),
-    ("data:text/javascript,export default 1", MAIN, "ext:data:text/javascript,export default 1", "="),
+    ("data:text/javascript,export default 1", MAIN,
+     "ext:data:text/javascript,export default 1", "="),
     ("node:fs", MAIN, "__vite-browser-external:node:fs", "ext:node:fs"),
     ("fs", MAIN, "__vite-browser-external:fs", "ext:fs"),
     ("fs/promises", MAIN, "__vite-browser-external:fs/promises", "ext:fs/promises"),
@@ -165,7 +166,8 @@ def test_fs_prefix_is_not_checked(tree: Path, plugin: ResolvePlugin) -> None:
     ctx = FakeContext(tree / "app")
     lib = posix(tree / "outside/lib.js")
     assert plugin.resolve_id(ctx, "/@fs" + lib, None, ResolveOptions()) == lib
-    assert plugin.resolve_id(ctx, "/@fs/no/such/file.js", None, ResolveOptions()) == "/no/such/file.js"
+    got = plugin.resolve_id(ctx, "/@fs/no/such/file.js", None, ResolveOptions())
+    assert got == "/no/such/file.js"
 
 
 def test_absolute_paths_and_file_urls(tree: Path, plugin: ResolvePlugin) -> None:
@@ -189,14 +191,16 @@ def test_not_exported_raises_with_names(tree: Path, plugin: ResolvePlugin) -> No
 
 def test_alias_to_another_plugins_id(tree: Path, plugin: ResolvePlugin) -> None:
     ctx = FakeContext(tree / "app", others={"virtual:thing": "\0virtual:thing"})
-    assert plugin.resolve_id(ctx, "virtual-alias", None, ResolveOptions()) == ResolvedId("\0virtual:thing")
+    got = plugin.resolve_id(ctx, "virtual-alias", None, ResolveOptions())
+    assert got == ResolvedId("\0virtual:thing")
     # an absolute replacement nobody resolves is returned as is, as rollup's alias does
     assert plugin.resolve_id(ctx, "abs-alias", None, ResolveOptions()) == "/nonexistent/file.js"
 
 
 def test_production_builtin_warns(tree: Path, plugin: ResolvePlugin) -> None:
     ctx = FakeContext(tree / "app", dev=False)
-    assert plugin.resolve_id(ctx, "fs", posix(tree / MAIN), ResolveOptions()) == "__vite-browser-external"
+    got = plugin.resolve_id(ctx, "fs", posix(tree / MAIN), ResolveOptions())
+    assert got == "__vite-browser-external"
     assert ctx.warnings and '"fs"' in ctx.warnings[0] and "main.ts" in ctx.warnings[0]
 
 
@@ -255,8 +259,10 @@ def test_load_leaves_other_ids(tree: Path) -> None:
         ({"@/": "/src/"}, "@/a", "/src/a"),           # trailing slashes dropped in pairs
         ({"react": "preact/compat"}, "react/jsx-runtime", "preact/compat/jsx-runtime"),
         ({"react": "preact/compat"}, "react-dom", None),
-        ([{"find": re.compile(r"^(.*)\.svg$"), "replacement": "$1.svg?raw"}], "./a.svg", "./a.svg?raw"),
-        ([{"find": re.compile(r"^lib-(?P<n>\w+)"), "replacement": "/libs/$<n>"}], "lib-x/y", "/libs/x/y"),
+        ([{"find": re.compile(r"^(.*)\.svg$"), "replacement": "$1.svg?raw"}], "./a.svg",
+         "./a.svg?raw"),
+        ([{"find": re.compile(r"^lib-(?P<n>\w+)"), "replacement": "/libs/$<n>"}], "lib-x/y",
+         "/libs/x/y"),
         ([{"find": re.compile(r"^x"), "replacement": "$$&$&"}], "xy", "$&xy"),
         ([(re.compile(r"^v(\d)"), r"/v\1")], "v2/a", "/v2/a"),
         ([AliasEntry("a", "/1"), AliasEntry("a", "/2")], "a", "/1"),    # first match wins

@@ -69,7 +69,8 @@ FIXTURE: dict[str, t.Any] = {
     "repo/node_modules/@tsconfig/strictest/tsconfig.json": {
         "compilerOptions": {"strict": True, "useDefineForClassFields": True, "target": "ES2015"}},
     "repo/node_modules/cfgpkg/package.json": {"name": "cfgpkg", "tsconfig": "./configs/main.json"},
-    "repo/node_modules/cfgpkg/configs/main.json": {"compilerOptions": {"jsxImportSource": "preact"}},
+    "repo/node_modules/cfgpkg/configs/main.json": {
+        "compilerOptions": {"jsxImportSource": "preact"}},
     "repo/node_modules/cfgpkg/configs/vue.json": {"compilerOptions": {"jsx": "preserve"}},
     # app: extends a relative file and a package (array form, later wins)
     "repo/app/tsconfig.json": """{
@@ -143,7 +144,8 @@ def test_extends_chain_merges_options(repo: Path, cache: TsconfigCache) -> None:
     assert ts.base_url == posix(repo / "shared-src")
     # include inherited from the base, relative to where it was written
     assert ts.include == (posix(repo / "src"),)
-    assert set(ts.sources) == {posix(repo / "app/tsconfig.json"), posix(repo / "tsconfig.base.json"),
+    assert set(ts.sources) == {posix(repo / "app/tsconfig.json"),
+                               posix(repo / "tsconfig.base.json"),
                                posix(repo / "node_modules/@tsconfig/strictest/tsconfig.json")}
 
 
@@ -151,7 +153,8 @@ def test_paths_with_inherited_base_url(repo: Path, cache: TsconfigCache) -> None
     ts = cache.for_file(posix(repo / "app/src/main.tsx"))
     # the app's own paths replace the base's; with a baseUrl they are relative to it
     assert ts.paths_base == posix(repo / "shared-src")
-    assert paths_candidates(ts, "@/components/Button") == [posix(repo / "shared-src/src/components/Button")]
+    assert paths_candidates(ts, "@/components/Button") == [
+        posix(repo / "shared-src/src/components/Button")]
 
 
 def test_solution_references(repo: Path, cache: TsconfigCache) -> None:
@@ -190,7 +193,8 @@ def test_config_dir_template(repo: Path, cache: TsconfigCache) -> None:
      ("missing", ['"./nope.json"', "missing/tsconfig.json"]),
      ("badjson", ["badjson/tsconfig.json", "not valid JSON"])],
 )
-def test_errors_name_the_file(repo: Path, cache: TsconfigCache, folder: str, words: list[str]) -> None:
+def test_errors_name_the_file(repo: Path, cache: TsconfigCache, folder: str,
+                              words: list[str]) -> None:
     with pytest.raises(TsconfigError) as info:
         cache.for_file(posix(repo / folder / "x.ts"))
     for word in words:
@@ -229,7 +233,8 @@ def _result(paths: dict[str, list[str]], base_url: str | None = None) -> Tsconfi
     [
         ({"@/*": ["./src/*"]}, None, "@/a/b", ["/p/src/a/b"]),
         ({"@/*": ["./src/*", "./gen/*"]}, None, "@/a", ["/p/src/a", "/p/gen/a"]),
-        ({"*": ["./types/*"], "@app/*": ["./app/*"]}, None, "@app/x", ["/p/app/x"]),  # longest prefix
+        # the longest prefix wins
+        ({"*": ["./types/*"], "@app/*": ["./app/*"]}, None, "@app/x", ["/p/app/x"]),
         ({"~lib": ["./lib/index.ts"], "~*": ["./other/*"]}, None, "~lib", ["/p/lib/index.ts"]),
         ({"@/*": ["./src/*"]}, None, "react", []),
         ({"@/*": ["./src/*"]}, "/p/base", "react", ["/p/base/react"]),  # baseUrl fallback
@@ -294,5 +299,6 @@ def test_includes(include: list[str] | None, exclude: list[str] | None, files: l
         return None if items is None else tuple("/p/" + i for i in items)
 
     result = TsconfigResult(file="/p/tsconfig.json", compiler_options={"allowJs": allow_js},
-                            include=absolute(include), exclude=absolute(exclude), files=absolute(files))
+                            include=absolute(include), exclude=absolute(exclude),
+                            files=absolute(files))
     assert result.includes(filename) is expected
