@@ -388,3 +388,33 @@ def test_secrets_exist_so_the_table_means_something(site: Path) -> None:
     for secret in (".env", "src/.env", "key.pem", ".git/config", "src/link.txt", "src/alias.txt"):
         assert SECRET_MARK in (site / secret).read_bytes(), secret
     assert os.path.islink(site / "src/link.txt")
+
+
+# -- the same table through the real pipeline ---------------------------------------------------
+@pytest.fixture
+def real_app(site: Path) -> t.Iterator[Flask]:
+    """The app as users get it: ``FlaskVite`` with ``VITE_DEV`` on, so the
+    lead's ``DevServer`` and its client environment sit behind the chain."""
+    from flask_vite import FlaskVite
+
+    from .conftest import ClosingClient
+
+    app = Flask(__name__, root_path=str(site.parent))
+    app.config.update(TESTING=True, VITE_ROOT="frontend", VITE_DEV=True, VITE_FS_ALLOW=["../shared"])
+    app.test_client_class = ClosingClient
+    FlaskVite(app)
+    yield app
+    app.extensions["vite"].close()
+
+
+@pytest.mark.parametrize(("target", "headers", "statuses"), HOSTILE, ids=[h[0] for h in HOSTILE])
+def test_hostile_request_through_the_real_pipeline(
+    real_app: Flask, site: Path, target: str, headers: dict[str, str], statuses: set[int]
+) -> None:
+    url = _fill(target, site)
+    response = real_app.test_client().open(
+        url, headers=headers,
+        environ_overrides={"REQUEST_URI": url, "RAW_URI": url, "HTTP_HOST": "localhost"},
+    )
+    assert response.status_code in statuses, (url, response.status_code, response.data[:300])
+    assert SECRET_MARK not in response.data
