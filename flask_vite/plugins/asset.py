@@ -35,15 +35,16 @@ if t.TYPE_CHECKING:
 
 __all__ = [
     "AssetPlugin", "DEFAULT_ASSETS_INLINE_LIMIT", "DEFAULT_ASSETS_RE", "KNOWN_ASSET_TYPES",
-    "check_public_file", "dev_base", "file_to_dev_url", "is_asset_request", "mime_type", "to_data_url",
+    "check_public_file", "dev_base", "file_to_dev_url", "is_asset_request", "mime_type",
+    "to_data_url",
 ]
 
 #: File types imported as URLs by default (Vite's ``KNOWN_ASSET_TYPES`` in
 #: ``constants.ts``, regex fragments included).
 KNOWN_ASSET_TYPES: tuple[str, ...] = (
     # images
-    "apng", "bmp", "png", "jpe?g", "jfif", "pjpeg", "pjp", "gif", "svg", "ico", "webp", "avif",
-    "cur", "jxl",
+    "apng", "bmp", "png", "jpe?g", "jfif", "pjpeg", "pjp", "gif", "svg", "ico", "webp",
+    "avif", "cur", "jxl",
     # media
     "mp4", "webm", "ogg", "mp3", "wav", "flac", "aac", "opus", "mov", "m4a", "vtt",
     # fonts

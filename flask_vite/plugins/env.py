@@ -167,7 +167,8 @@ def _check_prefixes(prefixes: str | t.Sequence[str]) -> tuple[str, ...]:
     items = (prefixes,) if isinstance(prefixes, str) else tuple(prefixes)
     if "" in items:
         raise ConfigError("EnvPlugin(prefixes=...)", "the prefix '' would expose every environment"
-                          " variable, secrets included, to the browser; use a prefix such as 'VITE_'.")
+                          " variable, secrets included, to the browser;"
+                          " use a prefix such as 'VITE_'.")
     return items
 
 

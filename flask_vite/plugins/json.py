@@ -165,7 +165,8 @@ class JsonPlugin(Plugin):
     def __init__(self, *, named_exports: bool = True,
                  stringify: bool | t.Literal["auto"] = "auto") -> None:
         if stringify not in (True, False, "auto"):
-            raise ValueError(f"JsonPlugin(stringify=...) must be True, False or 'auto', not {stringify!r}")
+            raise ValueError("JsonPlugin(stringify=...) must be True, False or 'auto',"
+                             f" not {stringify!r}")
         self.named_exports = named_exports
         self.stringify = stringify
 

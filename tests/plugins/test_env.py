@@ -77,7 +77,8 @@ def write_env(folder: Path, files: dict[str, str]) -> None:
 
 # The fixtures of Vite's own env.spec.ts.
 VITE_FIXTURE = {
-    ".env": "VITE_APP_BASE_ROUTE=/\nVITE_APP_BASE_URL=$VITE_APP_BASE_ROUTE\n\nVVITE_A=A\nVVITE_B=B\n",
+    ".env": ("VITE_APP_BASE_ROUTE=/\nVITE_APP_BASE_URL=$VITE_APP_BASE_ROUTE\n\n"
+             "VVITE_A=A\nVVITE_B=B\n"),
     ".env.development": "VITE_ENV1=ENV1\nVITE_ENV2=ENV2\nVITE_ENV3=ENV3\n",
     ".env.development2": "VITE_SOURCE=source\nVITE_APP_BASE_ROUTE=$VITE_SOURCE\n",
     ".env.existing": "VITE_ENV_TEST_ENV=DOTENV\n",
@@ -93,9 +94,11 @@ VITE_FIXTURE = {
             "VITE_APP_BASE_ROUTE": "/", "VITE_APP_BASE_URL": "/", "VITE_ENV1": "ENV1",
             "VITE_ENV2": "ENV2", "VITE_ENV3": "ENV3"}),
         ("development", "VVITE", {}, {"VVITE_A": "A", "VVITE_B": "B"}),
-        ("production", ("VITE_",), {}, {"VITE_APP_BASE_ROUTE": "/app/", "VITE_APP_BASE_URL": "/app/"}),
+        ("production", ("VITE_",), {}, {
+            "VITE_APP_BASE_ROUTE": "/app/", "VITE_APP_BASE_URL": "/app/"}),
         ("development2", "VITE_", {}, {
-            "VITE_APP_BASE_ROUTE": "source", "VITE_APP_BASE_URL": "source", "VITE_SOURCE": "source"}),
+            "VITE_APP_BASE_ROUTE": "source", "VITE_APP_BASE_URL": "source",
+            "VITE_SOURCE": "source"}),
         ("existing", "VITE_", {"VITE_ENV_TEST_ENV": "EXIST", "OTHER": "x"}, {
             "VITE_APP_BASE_ROUTE": "/", "VITE_APP_BASE_URL": "/", "VITE_ENV_TEST_ENV": "EXIST"}),
     ],

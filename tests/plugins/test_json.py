@@ -64,7 +64,8 @@ def test_big_values_use_json_parse() -> None:
 
 def test_options() -> None:
     assert json_to_esm('{"a": 1}', "f", named_exports=False) == 'export default {\n\t"a": 1\n};'
-    assert json_to_esm("[1]", "f", stringify=True) == 'export default /* #__PURE__ */ JSON.parse("[1]")'
+    assert json_to_esm("[1]", "f", stringify=True) == \
+        'export default /* #__PURE__ */ JSON.parse("[1]")'
     assert json_to_esm('{"a": 1}', "f", stringify=False) == \
         "export const a = 1;\nexport default {\n\ta: a\n};\n"
 
@@ -82,7 +83,8 @@ def test_options() -> None:
 def test_invalid_json_names_the_place(source: str, line: int, column: int) -> None:
     with pytest.raises(JsonParseError) as info:
         json_to_esm(source, "/app/src/data.json")
-    assert (info.value.file, info.value.line, info.value.column) == ("/app/src/data.json", line, column)
+    error = info.value
+    assert (error.file, error.line, error.column) == ("/app/src/data.json", line, column)
     assert f"/app/src/data.json:{line}:{column}" in str(info.value)
 
 
@@ -90,7 +92,8 @@ def test_through_the_container(pipeline, root: Path) -> None:
     (root / "src" / "data.json").write_text('{"answer": 42, "not-id": "x"}')
     p = pipeline([JsonPlugin()])
     out = p.run(f"{root}/src/data.json")
-    assert out.code == 'export const answer = 42;\nexport default {\n  answer,\n  "not-id": "x",\n};\n'
+    assert out.code == \
+        'export const answer = 42;\nexport default {\n  answer,\n  "not-id": "x",\n};\n'
     raw = f"{root}/src/data.json?raw"
     assert p.container.transform("{}", raw).code == "{}"  # ?raw belongs to vite:asset
 
