@@ -27,6 +27,7 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 import typing as t
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
@@ -263,9 +264,14 @@ class Installer:
         if not total:
             return
 
+        # Downloads wait on the network, so many run at once; extraction is
+        # CPU and disk work, where more threads than cores only contend.
+        extracting = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
+
         def work(index: int, node: Node) -> Node:
             data = self.client.fetch_tarball(node.package_name, node.version, self._dist(node))
-            extract_tarball(data, staging / str(index), what=_label(node))
+            with extracting:
+                extract_tarball(data, staging / str(index), what=_label(node))
             return node
 
         done = 0

@@ -34,7 +34,6 @@ MAX_TOTAL_SIZE = 2 * 1024**3
 MAX_FILE_SIZE = 1024**3
 MAX_ENTRIES = 200_000
 
-_COPY_CHUNK = 1 << 20
 
 
 def _split_entry(name: str) -> list[str] | None:
@@ -69,6 +68,33 @@ def _link_target_inside(parts: list[str], linkname: str, hard: bool) -> bool:
     return joined != ".." and not joined.startswith("../")
 
 
+def _current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+# Read once, at import: os.umask can only be read by setting it.
+_UMASK = _current_umask()
+
+
+def _gunzip(data: bytes, limit: int, what: str) -> bytes:
+    # One zlib call for the whole archive (it releases the GIL, so parallel
+    # extractions overlap); max_length stops a gzip bomb early.
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        raw = inflater.decompress(data, limit + 1)
+    except zlib.error as e:
+        raise TarballError(f"{what}: corrupt or truncated tarball ({e}); delete it and "
+                           "download again") from e
+    if len(raw) > limit or inflater.unconsumed_tail:
+        raise TarballError(f"{what}: unpacks to more than {limit} bytes")
+    if not inflater.eof:
+        raise TarballError(f"{what}: corrupt or truncated tarball (gzip stream ends early); "
+                           "delete it and download again")
+    return raw
+
+
 def extract_tarball(
     data: bytes,
     dest: str | os.PathLike[str],
@@ -90,6 +116,9 @@ def extract_tarball(
     dest_path = Path(dest)
     dest_path.mkdir(parents=True, exist_ok=True)
     root = str(dest_path)
+    # Headers and padding add at most ~1 KiB per entry on top of the content.
+    raw = _gunzip(data, max_total_size + 1024 * min(max_entries, 100_000) + 10240, what)
+    view = memoryview(raw)
     safe_dirs: set[str] = {""}
     files: list[str] = []
     total = 0
@@ -118,8 +147,26 @@ def extract_tarball(
             safe_dirs.add(path)
         return path
 
+    def write(full: str, rel: str, content: memoryview, mode: int) -> None:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+        try:
+            fd = os.open(full, flags, mode)
+        except FileExistsError:
+            # A duplicate entry (the later one wins) or a planted symlink:
+            # O_EXCL never follows it; remove it and write a fresh file.
+            os.unlink(full)
+            fd = os.open(full, flags, mode)
+        try:
+            while content:
+                content = content[os.write(fd, content):]
+        finally:
+            os.close(fd)
+        if mode & _UMASK:
+            # The umask narrowed the mode; modes are kept as packed.
+            os.chmod(full, mode)
+
     try:
-        with tarfile.open(fileobj=io.BytesIO(data), mode="r|gz") as tar:
+        with tarfile.open(fileobj=io.BytesIO(raw), mode="r:") as tar:
             for member in tar:
                 count += 1
                 if count > max_entries:
@@ -148,34 +195,23 @@ def extract_tarball(
                 total += member.size
                 if total > max_total_size:
                     raise TarballError(f"{what}: unpacks to more than {max_total_size} bytes")
+                end = member.offset_data + member.size
+                if end > len(raw):
+                    raise TarballError(f"{what}: corrupt or truncated tarball ({member.name!r} "
+                                       "is cut off); delete it and download again")
                 parent = ensure_dir(parts[:-1])
                 rel = f"{parent}/{parts[-1]}" if parent else parts[-1]
                 if rel in safe_dirs:
                     raise TarballError(f"{what}: {member.name!r} is both a folder and a file")
-                full = os.path.join(root, rel)
                 # Permission bits only (no setuid/sticky); the owner can always
                 # read and write, so the folder can be updated and removed later.
                 mode = (member.mode & 0o777) | 0o600 if member.mode else 0o644
-                src = tar.extractfile(member)
-                if src is None:
-                    continue
                 try:
-                    if os.path.islink(full):
-                        os.unlink(full)
-                    fd = os.open(full, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), mode)
+                    write(os.path.join(root, rel), rel, view[member.offset_data:end], mode)
                 except OSError as e:
                     raise TarballError(f"{what}: cannot write {rel!r}: {e}") from e
-                with os.fdopen(fd, "wb") as out:
-                    while True:
-                        chunk = src.read(_COPY_CHUNK)
-                        if not chunk:
-                            break
-                        out.write(chunk)
-                # O_CREAT only applies the mode to new files, and the umask
-                # narrows it; set it explicitly so modes survive as packed.
-                os.chmod(full, mode)
                 files.append(rel)
-    except (tarfile.TarError, zlib.error, EOFError, gzip.BadGzipFile) as e:
+    except tarfile.TarError as e:
         raise TarballError(f"{what}: corrupt or truncated tarball ({e}); delete it and download "
                            "again") from e
     except OSError as e:
