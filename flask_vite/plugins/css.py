@@ -52,6 +52,7 @@ from ..server.urls import (
     is_url_request, join_url_segments, split_file_and_postfix,
 )
 from .asset import check_public_file, dev_base, file_to_dev_url
+from .env import is_production
 from .json import is_legal_identifier
 
 if t.TYPE_CHECKING:
@@ -345,21 +346,21 @@ class _CssBuild:
                             resolve_dir=posixpath.dirname(real))
 
     def _resolve_import(self, spec: str, resolve_dir: str) -> str | None:
-        """A file for an ``@import``, resolved as Vite's CSS resolver would."""
+        """A file for an ``@import``, or ``None`` for esbuild to resolve (packages).
+
+        Root-absolute paths are under the root, and a bare path is tried as a
+        relative one first (Vite's CSS resolver has ``preferRelative``).
+        Packages are left to esbuild, with Vite's CSS conditions (``style``).
+        The plugin pipeline's resolver is not asked: it would register the
+        package with the dependency optimizer, which is for JavaScript.
+        """
         path, _ = split_file_and_postfix(spec)
-        base = resolve_dir or self.root
         if path.startswith("/"):
             candidate = posixpath.normpath(self.root + path)
-            return candidate if os.path.isfile(candidate) else None
-        # CSS imports are relative even without "./" (Vite resolves with preferRelative).
-        candidate = posixpath.normpath(posixpath.join(base, path))
-        if os.path.isfile(candidate) or path.startswith(("./", "../")):
-            return candidate if os.path.isfile(candidate) else None
-        found = self.ctx.resolve(spec, posixpath.join(base, "__importer__.css"))
-        if found is not None and not found.external:
-            file = clean_url(found.id)
-            if CSS_LANGS_RE.search(file) and os.path.isfile(file):
-                return file
+        else:
+            candidate = posixpath.normpath(posixpath.join(resolve_dir or self.root, path))
+        if os.path.isfile(candidate):
+            return candidate
         return None
 
     def _rewrite_url(self, raw: str, resolve_dir: str) -> str:
@@ -373,17 +374,11 @@ class _CssBuild:
             return join_url_segments(dev_base(config), decoded)
         path, postfix = split_file_and_postfix(decoded)
         if path.startswith("/"):
-            file: str | None = posixpath.normpath(self.root + path)
+            file = posixpath.normpath(self.root + path)
         else:
+            # Relative even without "./", as for @import.
             file = posixpath.normpath(posixpath.join(resolve_dir or self.root, path))
-        if file is None or not os.path.isfile(file):
-            file = None
-            if not path.startswith(("./", "../", "/")):
-                found = self.ctx.resolve(path, posixpath.join(resolve_dir, "__importer__.css"))
-                if found is not None and not found.external and os.path.isfile(
-                        clean_url(found.id)):
-                    file = clean_url(found.id)
-        if file is None:
+        if not os.path.isfile(file):
             return raw  # left for the browser, as Vite does with URLs it cannot resolve
         url = file_to_dev_url(self.ctx, file + postfix, inline_limit=self.plugin.inline_limit)
         if not url.startswith("data:"):
@@ -407,6 +402,10 @@ class _CssBuild:
                 entry_points=[entry], bundle=True, write=False, outdir=self.out_dir,
                 abs_working_dir=self.root, format="esm" if self.module else None,
                 sourcemap="external", metafile=True, charset="utf8", log_level="silent",
+                # How Vite's CSS resolver picks a package's stylesheet.
+                conditions=["style", "production" if is_production(self.ctx.config)
+                            else "development"],
+                main_fields=["style"],
                 plugins=[EsbuildPlugin("vite:css", self._setup)],
             )
         except EsbuildError as e:
