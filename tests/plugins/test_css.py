@@ -285,3 +285,19 @@ def test_warnings_name_the_real_file(pipeline, modules: Path,
                           f"{modules}/src/Button.module.css")
     (message,) = [r.getMessage() for r in caplog.records if "@import" in r.getMessage()]
     assert f"{modules}/src/Button.module.css:2:0: All \"@import\" rules must come first" in message
+
+
+def test_package_stylesheets_use_the_style_condition(pipeline, styles: Path) -> None:
+    pkg = styles / "node_modules" / "ui"
+    pkg.mkdir(parents=True)
+    (pkg / "package.json").write_text(json.dumps({
+        "name": "ui", "exports": {".": {"style": "./ui.css", "default": "./index.js"},
+                                  "./*": "./*"}}))
+    (pkg / "ui.css").write_text(".ui { color: red }\n")
+    (pkg / "reset.css").write_text(".reset { margin: 0 }\n")
+    (pkg / "index.js").write_text("export {}\n")
+    p = pipeline([CssPlugin()])
+    out = p.container.transform('@import "ui";\n@import "ui/reset.css";\n',
+                                f"{styles}/src/App.css")
+    css = injected_css(out.code)
+    assert ".ui {" in css and ".reset {" in css
