@@ -27,7 +27,7 @@ from pathlib import Path
 from ..plugin import LoadResult, LoadReturn, Plugin, PluginContext, ResolveIdReturn, ResolveOptions
 from ..server.urls import (
     FS_PREFIX, clean_url, encode_uri_path, inject_query, is_raw_request, is_url_request,
-    join_url_segments, remove_url_query, split_file_and_postfix,
+    join_url_segments, remove_import_query, remove_url_query, split_file_and_postfix,
 )
 
 if t.TYPE_CHECKING:
@@ -284,7 +284,9 @@ class AssetPlugin(Plugin):
             return LoadResult(f"export default {_js_string(text)}", {"mappings": ""})
         if not is_url_request(id) and not is_asset_request(id, self.assets_include):
             return None
-        id = remove_url_query(id)
+        # The transform handler drops ?import before loading, as Vite's does; an id
+        # that kept it must not carry it into the URL.
+        id = remove_import_query(remove_url_query(id))
         url = file_to_dev_url(ctx, id, inline_limit=self.inline_limit)
         if not url.startswith("data:"):
             # After a hot update of the asset, its importers must fetch the new

@@ -135,6 +135,7 @@ def assets(root: Path) -> Path:
         ("src/my file.png", "/src/my%20file.png"),
         ("public/vite.svg", "/vite.svg"),  # public files keep their public URL
         ("src/hero.png?v=2", "/src/hero.png?v=2"),
+        ("src/hero.png?import", "/src/hero.png"),
     ],
 )
 def test_default_import_is_the_dev_url(pipeline, assets: Path, rel: str, url: str) -> None:
