@@ -33,12 +33,12 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from ..errors import RegistryError, ViteError
-from . import semver
 from .lockfile import (LockfileError, check_frozen, lock_to_tree, read_json, tree_to_lock,
                        write_json)
 from .platform import Platform, platform_ok
 from .registry import RegistryClient
 from .resolver import Resolver, normalize_bin
+from .spec import SpecError, parse_spec, satisfied_by
 from .tarball import extract_tarball
 from .tree import Node
 
@@ -130,12 +130,11 @@ class Installer:
             check_frozen(lock, package_json)
         lock_root = None
         if lock is not None:
-            try:
+            if int(lock.get("lockfileVersion") or 0) < 2 and not self.frozen:
+                # npm 6 locks lack the folder layout; start over, as npm 7 would.
+                logger.warning("ignoring %s: lockfileVersion < 2; it will be rewritten", lock_path)
+            else:
                 lock_root = lock_to_tree(lock, package_json)
-            except LockfileError:
-                if self.frozen:
-                    raise
-                logger.warning("ignoring %s: lockfileVersion < 2", lock_path)
         full = self.before is not None
         with ThreadPoolExecutor(self.jobs, thread_name_prefix="flask-vite-npm") as pool:
             def prefetch(names: list[str]) -> None:
@@ -376,12 +375,15 @@ def missing_dependencies(root: str | os.PathLike[str], *, production: bool = Fal
                 manifest = read_json(root_path / "node_modules" / name / "package.json")
             except LockfileError:
                 pass
-            spec = str(raw)
-            if spec.startswith("npm:"):
-                spec = spec.rsplit("@", 1)[1] if spec.count("@") > (spec[4:5] == "@") else "*"
-            version = str((manifest or {}).get("version") or "")
-            if manifest is None or (semver.parse_range(spec) is not None
-                                    and not semver.satisfies(version, spec)):
+            if manifest is None:
+                missing.append(f"{name}@{raw}")
+                continue
+            try:
+                spec = parse_spec(name, str(raw))
+            except SpecError:
+                continue  # not ours to judge (git, file: …); it is there
+            if not satisfied_by(spec, str(manifest.get("version") or ""),
+                                package_name=str(manifest.get("name") or name)):
                 missing.append(f"{name}@{raw}")
     return missing
 

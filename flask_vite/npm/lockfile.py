@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 import typing as t
 from pathlib import Path
 
 from ..errors import ViteError
 from .tree import Node, calc_dep_flags
+
+_NAME = r"(?:@[A-Za-z0-9_~-][A-Za-z0-9_~.-]*/)?[A-Za-z0-9_~-][A-Za-z0-9_~.-]*"
+_LOCATION_RE = re.compile(rf"^node_modules/{_NAME}(?:/node_modules/{_NAME})*$")
 
 ROOT_FIELDS = ("name", "version", "license", "dependencies", "devDependencies",
                "optionalDependencies", "peerDependencies", "peerDependenciesMeta", "bin",
@@ -98,9 +102,14 @@ def lock_to_tree(lock: t.Mapping[str, t.Any], package_json: t.Mapping[str, t.Any
         meta = packages[location]
         if not isinstance(meta, dict) or meta.get("link") or meta.get("inBundle"):
             continue  # links and bundled packages are not ours to place
-        parent_loc, sep, name = location.rpartition("node_modules/")
-        parent = by_location.get(parent_loc.rstrip("/")) if sep else None
-        if parent is None or not name or not meta.get("version"):
+        parent_loc, _, name = location.rpartition("node_modules/")
+        if not _LOCATION_RE.match(location):
+            # A location is a path we will write to: never trust one that
+            # could point outside node_modules.
+            raise LockfileError(f"package-lock.json: {location!r} is not a node_modules "
+                                "location; fix or delete the lockfile.")
+        parent = by_location.get(parent_loc.rstrip("/"))
+        if parent is None or not meta.get("version"):
             continue
         package = {k: meta[k] for k in PACKAGE_FIELDS if k in meta}
         package.setdefault("name", name)

@@ -19,6 +19,7 @@ import typing as t
 
 from ..errors import RegistryError
 from .place import OK, REPLACE, PlaceDep, can_replace_with
+from .registry import validate_name
 from .spec import NoMatchingVersion, Spec, pick_manifest
 from .tree import Edge, Node, calc_dep_flags, locale_key
 
@@ -240,6 +241,7 @@ class Resolver:
         if spec is None:
             raise _LoadFailure(edge, edge.error or f"{name}: invalid spec")
         try:
+            validate_name(name)  # the folder name: must stay inside node_modules
             packument = self.get_packument(spec.package_name)
             manifest = pick_manifest(packument, spec, before=self.before,
                                      node_version=self.node_version)

@@ -213,3 +213,25 @@ def test_add_and_remove(fake_registry: FakeRegistry, tmp_cache: NpmCache,
     assert set(installed(root)) == {"node_modules/@s/b"}
     (root / "package.json").write_text(json.dumps({"dependencies": {"@s/b": "^2", "c": "1"}}))
     assert missing_dependencies(root) == ["c@1"]
+
+
+@pytest.mark.parametrize("location", ["node_modules/../../evil", "node_modules/@x/../../evil",
+                                      "node_modules/..", "../node_modules/a"])
+def test_hostile_lock_locations(fake_registry: FakeRegistry, tmp_cache: NpmCache,
+                                tmp_path: Path, location: str) -> None:
+    root = project(tmp_path, dependencies={"a": "1"})
+    (root / "package-lock.json").write_text(json.dumps({
+        "lockfileVersion": 3, "packages": {"": {"dependencies": {"a": "1"}},
+                                           location: {"version": "1.0.0"}}}))
+    with pytest.raises(LockfileError, match="not a node_modules location"):
+        installer(fake_registry, root, tmp_cache).install()
+
+
+@pytest.mark.parametrize("name", ["../evil", "@x/../../evil", ".bin", "a/b/c"])
+def test_hostile_dependency_names(fake_registry: FakeRegistry, tmp_cache: NpmCache,
+                                  tmp_path: Path, name: str) -> None:
+    fake_registry.publish("a", "1.0.0")
+    root = project(tmp_path, dependencies={name: "npm:a@1"})
+    with pytest.raises(RegistryError, match="not a valid npm package name"):
+        installer(fake_registry, root, tmp_cache).install()
+    assert not (tmp_path / "evil").exists()
