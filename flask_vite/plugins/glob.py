@@ -21,6 +21,7 @@ import functools
 import json
 import posixpath
 import re
+import threading
 import typing as t
 from urllib.parse import quote
 
@@ -437,15 +438,43 @@ def _paths(path: str, folder: str | None, root: str, base: str | None,
 
 
 class ImportGlobPlugin(Plugin):
-    """``vite:import-glob``. Takes no arguments."""
+    """``vite:import-glob``. Takes no arguments.
+
+    Besides ``meta["import_glob"]`` on each transformed module, the plugin
+    keeps the records itself, so a watcher can ask which modules a created or
+    deleted file affects (Vite's ``hotUpdate`` of this plugin) with
+    :meth:`importers_of`.
+    """
 
     name = "vite:import-glob"
 
+    def __init__(self) -> None:
+        self._records: dict[tuple[str, str], list[GlobRecord]] = {}
+        self._lock = threading.Lock()
+
     def transform(self, ctx: PluginContext, code: str, id: str) -> LoadReturn:
-        if "import.meta.glob" not in code:
-            return None
-        result = transform_glob_import(code, id, ctx.config.root.as_posix(), ctx)
+        key = (getattr(ctx.environment, "name", ""), id)
+        result = None
+        if "import.meta.glob" in code:
+            result = transform_glob_import(code, id, ctx.config.root.as_posix(), ctx)
+        with self._lock:
+            if result is None:
+                self._records.pop(key, None)
+            else:
+                self._records[key] = result[2]
         if result is None:
             return None
         out, map, records = result
         return LoadResult(out, map, {"import_glob": records})
+
+    def importers_of(self, file: str, environment: str | None = None) -> list[str]:
+        """Ids of the modules whose ``import.meta.glob`` results change when
+        ``file`` is created or deleted (an edit changes no glob result).
+
+        :param environment: Only modules of this environment (``"client"``, ``"ssr"``).
+        """
+        with self._lock:
+            items = list(self._records.items())
+        return [id for (env, id), records in items
+                if (environment is None or env == environment)
+                and any(record.matches(file) for record in records)]

@@ -357,3 +357,17 @@ def test_json_keys_are_escaped(pipeline, project: Path) -> None:
     (project / "src" / "pages" / 'q"uote.ts').write_text("")
     out = run_glob(pipeline, project, "import.meta.glob('./pages/q*.ts')")
     assert json.dumps('./pages/q"uote.ts') in out.code
+
+
+def test_importers_of_new_files(pipeline, project: Path) -> None:
+    plugin = ImportGlobPlugin()
+    p = pipeline([plugin])
+    main, page = f"{project}/src/main.ts", f"{project}/src/pages/a.ts"
+    p.container.transform("import.meta.glob('./pages/*.ts')", main)
+    p.container.transform("import.meta.glob('./sub/*.ts')", page)
+    assert plugin.importers_of(f"{project}/src/pages/new.ts") == [main]
+    assert plugin.importers_of(f"{project}/src/pages/sub/new.ts", "client") == [page]
+    assert plugin.importers_of(f"{project}/src/pages/sub/new.ts", "ssr") == []
+    assert plugin.importers_of(f"{project}/src/other.ts") == []
+    p.container.transform("export {}", main)  # the call was removed from main.ts
+    assert plugin.importers_of(f"{project}/src/pages/new.ts") == []
