@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import typing as t
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -40,7 +41,7 @@ from flask_vite.npm.tarball import extract_tarball  # noqa: E402
 TEMPLATE = "template-ssr-react-ts"
 
 
-def template_package_json(version: str | None) -> tuple[str, dict]:
+def template_package_json(version: str | None) -> tuple[str, dict[str, t.Any]]:
     with RegistryClient() as client:
         doc = client.packument("create-vite-extra")
         version = version or doc["dist-tags"]["latest"]
@@ -61,7 +62,7 @@ def run(cmd: list[str], cwd: Path, env: dict[str, str]) -> float:
 
 
 class Side:
-    def __init__(self, name: str, work: Path, package_json: dict) -> None:
+    def __init__(self, name: str, work: Path, package_json: dict[str, t.Any]) -> None:
         self.name = name
         self.project = work / name / "project"
         self.cache = work / name / "cache"

@@ -6,7 +6,9 @@ comes from the extension's config) and without one (``--root``).
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
+import sys
 import time
 import typing as t
 from pathlib import Path
@@ -57,20 +59,20 @@ class _Progress:
     """A click progress bar created once the total is known."""
 
     def __init__(self) -> None:
+        self.stack = contextlib.ExitStack()
         self.bar: t.Any = None
         self.done = 0
 
     def __call__(self, done: int, total: int, label: str) -> None:
         if self.bar is None:
-            self.bar = click.progressbar(length=total, label="Fetching packages",
-                                         file=click.get_text_stream("stderr"))
-            self.bar.__enter__()
+            bar = click.progressbar(
+                length=total, label="Fetching packages", file=sys.stderr)
+            self.bar = self.stack.enter_context(bar)
         self.bar.update(done - self.done)
         self.done = done
 
     def close(self) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
+        self.stack.close()
 
 
 def _report(result: InstallResult, seconds: float) -> None:

@@ -46,7 +46,7 @@ def load(root: Path) -> tuple[dict[str, t.Any], str]:
     path = root / "package.json"
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     doc = read_json(path) if text else {}
-    return t.cast("dict[str, t.Any]", doc or {}), text
+    return doc or {}, text
 
 
 def save(root: Path, doc: t.Mapping[str, t.Any], original: str) -> None:

@@ -59,6 +59,14 @@ def can_replace_with(current: Node, dep: Node) -> bool:
     return all(id(e.from_) in dep_set or e.satisfied_by(dep) for e in current.edges_in())
 
 
+def _not_into(node: Node) -> t.Callable[[Edge], bool]:
+    return lambda e: e.to is not node
+
+
+def _valid_not_into(node: Node) -> t.Callable[[Edge], bool]:
+    return lambda e: e.to is not node and e.valid
+
+
 def _gte(a: str, b: str) -> bool:
     va, vb = semver.parse_version(a), semver.parse_version(b)
     return va is not None and vb is not None and va >= vb
@@ -243,12 +251,12 @@ class PlaceDep:
                     for kid in list(node.children.values()):
                         self._prune_dedupable(kid, descend=False)
         # Higher copies the new placement has left without dependents (npm/cli#9135).
-        p = placed.parent.parent if placed.parent is not None else None
-        while p is not None:
-            shadowed = p.children.get(self.name)
+        above = placed.parent.parent if placed.parent is not None else None
+        while above is not None:
+            shadowed = above.children.get(self.name)
             if shadowed is not None and shadowed is not placed:
                 self._prune_orphan(shadowed)
-            p = p.parent
+            above = above.parent
 
         # Place the peers that came along in the virtual root.
         virtual_root = dep.parent
@@ -288,7 +296,7 @@ class PlaceDep:
         for name, edge in old.edges_out.items():
             to = edge.to
             if name not in placed.edges_out and to is not None:
-                old_deps.extend(gather_dep_set([to], lambda e, to=to: e.to is not to))
+                old_deps.extend(gather_dep_set([to], _not_into(to)))
         kids = list(old.children.values())
         placed.attach(target)  # detaches the old node
         for kid in kids:  # a replacement keeps the old node's children
@@ -301,7 +309,7 @@ class PlaceDep:
         for dep in old_deps:
             if dep.parent is None:
                 continue  # already gone with the old node
-            for n in gather_dep_set([dep], lambda e, dep=dep: e.to is not dep and e.valid):
+            for n in gather_dep_set([dep], _valid_not_into(dep)):
                 invalid[id(n)] = n
         for n in gather_dep_set(invalid.values(), lambda e: e.from_ is not placed
                                 and e.to is not placed and e.valid):

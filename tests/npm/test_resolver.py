@@ -13,7 +13,8 @@ from flask_vite.npm.tree import Node
 Registry = t.Dict[str, t.Dict[str, t.Dict[str, t.Any]]]
 
 
-def packuments(table: Registry, latest: dict[str, str] | None = None) -> t.Callable[[str], dict]:
+def packuments(table: Registry, latest: dict[str, str] | None = None,
+               ) -> t.Callable[[str], dict[str, t.Any]]:
     """``{"a": {"1.0.0": {"dependencies": {...}}}}`` -> a get_packument function."""
     def get(name: str) -> dict[str, t.Any]:
         if name not in table:
