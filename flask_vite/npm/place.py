@@ -243,9 +243,8 @@ class PlaceDep:
         if edge.valid and to is not None and to is not placed:
             self._prune_dedupable(to, descend=False)
         # Deeper copies that the new one makes unnecessary.
-        for node in list(target.root.walk()):
-            if node.name == self.name and node.parent is not None and node is not placed and (
-                    node.is_descendant_of(target)):
+        for node in sorted(target.nodes_named(self.name), key=lambda n: locale_key(n.location)):
+            if node.parent is not None and node is not placed and node.is_descendant_of(target):
                 self._prune_dedupable(node, descend=False)
                 if node.parent is not None:
                     for kid in list(node.children.values()):

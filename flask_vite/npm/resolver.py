@@ -14,6 +14,7 @@ touches files or sockets, so it is tested with tables of fake packuments.
 from __future__ import annotations
 
 import datetime as _dt
+import heapq
 import posixpath
 import typing as t
 
@@ -22,6 +23,9 @@ from .place import OK, REPLACE, PlaceDep, can_replace_with
 from .registry import validate_name
 from .spec import NoMatchingVersion, Spec, pick_manifest
 from .tree import Edge, Node, calc_dep_flags, locale_key
+
+#: A safety net against placement loops; real trees need one step per node.
+MAX_STEPS = 200_000
 
 PackumentGetter = t.Callable[[str], t.Mapping[str, t.Any]]
 
@@ -83,25 +87,29 @@ def node_from_manifest(name: str, manifest: t.Mapping[str, t.Any]) -> Node:
 
 
 class _DepsQueue:
-    """Nodes to visit, shallowest first, then by location (npm's DepsQueue)."""
+    """Nodes to visit, shallowest first, then by location (npm's DepsQueue).
+
+    A heap keyed when pushed: a queued node keeps its location until visited.
+    """
 
     def __init__(self) -> None:
-        self._items: list[Node] = []
+        self._heap: list[tuple[int, tuple[t.Any, ...], int, Node]] = []
         self._ids: set[int] = set()
+        self._count = 0
 
     def push(self, node: Node) -> None:
         if id(node) not in self._ids:
             self._ids.add(id(node))
-            self._items.append(node)
+            self._count += 1
+            heapq.heappush(self._heap, (node.depth, locale_key(node.location), self._count, node))
 
     def pop(self) -> Node:
-        self._items.sort(key=lambda n: (n.depth, locale_key(n.location)), reverse=True)
-        node = self._items.pop()
+        node = heapq.heappop(self._heap)[3]
         self._ids.discard(id(node))
         return node
 
     def __bool__(self) -> bool:
-        return bool(self._items)
+        return bool(self._heap)
 
 
 class _LoadFailure(Exception):
@@ -149,7 +157,13 @@ class Resolver:
         queue = _DepsQueue()
         queue.push(root)
         seen: set[int] = set()
+        steps = 0
         while queue:
+            steps += 1
+            if steps > MAX_STEPS:
+                raise RegistryError(
+                    "the dependency tree did not settle (a cycle of replacements); please "
+                    "report it with your package.json", code="REGISTRY_NO_MATCH")
             node = queue.pop()
             if id(node) in seen or node.root is not root:
                 continue

@@ -121,6 +121,8 @@ class Node:
         # name -> nodes (in this tree) that have an edge out with that name;
         # kept on the top node only, to find edges in quickly.
         self._edge_index: dict[str, set[Node]] = {}
+        # name -> nodes of that name below this top node.
+        self._name_index: dict[str, set[Node]] = {}
         self.edges_out: dict[str, Edge] = {}
         self._load_edges()
         for name in self.edges_out:
@@ -227,6 +229,10 @@ class Node:
                 out.append(edge)
         return out
 
+    def nodes_named(self, name: str) -> list[Node]:
+        """Nodes called ``name`` anywhere below this top node."""
+        return list(self.root._name_index.get(name, ()))
+
     def resolve(self, name: str) -> Node | None:
         node: Node | None = self
         while node is not None:
@@ -255,18 +261,23 @@ class Node:
             old.detach()
         parent.children[self.name] = self
         self.parent = parent
-        index = parent.root._edge_index
+        top = parent.root
+        index, names = top._edge_index, top._name_index
         for node in self.walk():
+            names.setdefault(node.name, set()).add(node)
             for name in node.edges_out:
                 index.setdefault(name, set()).add(node)
         self._edge_index = {}
+        self._name_index = {}
 
     def detach(self) -> None:
         """Remove this node and its subtree from the tree."""
         if self.parent is None:
             return
-        index = self.root._edge_index
+        top = self.root
+        index, names = top._edge_index, top._name_index
         for node in self.walk():
+            names.get(node.name, set()).discard(node)
             for name in node.edges_out:
                 index.get(name, set()).discard(node)
         if self.parent.children.get(self.name) is self:
@@ -274,7 +285,10 @@ class Node:
         self.parent = None
         # Re-index our own subtree under ourselves as the new top.
         self._edge_index = {}
+        self._name_index = {}
         for node in self.walk():
+            if node is not self:
+                self._name_index.setdefault(node.name, set()).add(node)
             for name in node.edges_out:
                 self._edge_index.setdefault(name, set()).add(node)
 
