@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from flask_vite.npm.installer import Installer
+from flask_vite.npm.lockfile import tree_to_lock
 from flask_vite.npm.platform import Platform
 from flask_vite.npm.registry import RegistryClient
 
@@ -65,13 +66,22 @@ def test_install_matches_npm(case: str, client: RegistryClient, tmp_path: Path) 
     assert ours == theirs
 
 
-def test_bigger_tree_resolves_like_npm(client: RegistryClient, tmp_path: Path) -> None:
-    # create-vite-extra's template-ssr-react-ts: 155 packages, nested copies,
-    # platform-specific optional binaries, peer dependencies.
-    root = copy_fixture("ssr-react-ts", tmp_path, with_lock=False)
-    tree, _, _ = Installer(root, client=client, before=BEFORE, platform=LINUX).resolve()
+@pytest.mark.parametrize("case", ["ssr-react-ts", "app-mix"])
+def test_bigger_trees_resolve_like_npm(case: str, client: RegistryClient, tmp_path: Path) -> None:
+    # ssr-react-ts: create-vite-extra's template (155 packages, nested copies,
+    # platform-specific optional binaries). app-mix: next, eslint,
+    # typescript-eslint, jest, webpack, babel, styled-components, react 18 --
+    # 502 packages and many peer dependencies. Resolution only (no download).
+    root = copy_fixture(case, tmp_path, with_lock=False)
+    tree, resolver, _ = Installer(root, client=client, before=BEFORE, platform=LINUX).resolve()
     assert {n.location: f"{n.package_name}@{n.version}" for n in tree.inventory()} == (
-        npm_layout("ssr-react-ts"))
+        npm_layout(case))
+    ours = json.loads(json.dumps(tree_to_lock(tree)["packages"]))
+    theirs = json.loads((FIXTURES / case / "package-lock.json").read_text())["packages"]
+    flags = ("dev", "optional", "devOptional", "peer")
+    assert {k: [v.get(f) for f in flags] for k, v in ours.items()} == (
+        {k: [v.get(f) for f in flags] for k, v in theirs.items()})
+    assert resolver.warnings == []
 
 
 @pytest.mark.parametrize("case", ["react", "vue"])
