@@ -18,41 +18,44 @@ import click
 from ..errors import ViteError
 from .installer import InstallResult, install
 from .package_json import add_packages, remove_packages
+from .registry import RegistryClient
 
 _root_option = click.option(
     "--root", type=click.Path(file_okay=False, path_type=Path), default=None,
     help="Folder with package.json. Default: the app's Vite root, else the current folder.")
 
 
-def _project_root(root: Path | None) -> Path:
-    if root is not None:
-        return root
+def _project(root: Path | None) -> tuple[Path, t.Any]:
+    """The Vite root and the app's typed config (``None`` without an app)."""
     from flask import current_app
     from flask.cli import NoAppException, ScriptInfo
 
-    def from_app(app: t.Any) -> Path | None:
-        config = getattr(app.extensions.get("vite"), "config", None)
-        value = getattr(config, "root", None)
-        return Path(value) if value is not None else None
-
+    config: t.Any = None
     try:
-        found = from_app(current_app._get_current_object())  # type: ignore[attr-defined]
-        if found is not None:
-            return found
+        config = getattr(current_app.extensions.get("vite"), "config", None)
     except RuntimeError:
-        pass  # no app context: try loading the app the way `flask` does
-    ctx = click.get_current_context(silent=True)
-    info = ctx.find_object(ScriptInfo) if ctx is not None else None
-    if info is not None:
-        try:
-            app = info.load_app()
-        except NoAppException:
-            app = None
-        if app is not None:
-            found = from_app(app)
-            if found is not None:
-                return found
-    return Path(".")
+        # No app context (the command was added to a plain group): load the
+        # app the way `flask` does, if there is one to load.
+        ctx = click.get_current_context(silent=True)
+        info = ctx.find_object(ScriptInfo) if ctx is not None else None
+        if info is not None:
+            try:
+                app = info.load_app()
+            except NoAppException:
+                app = None
+            if app is not None:
+                config = getattr(app.extensions.get("vite"), "config", None)
+    if root is None:
+        app_root = getattr(config, "root", None)
+        root = Path(app_root) if app_root is not None else Path(".")
+    return root, config
+
+
+def _client(project: Path, config: t.Any) -> RegistryClient:
+    """``.npmrc`` settings, overridden by the app's ``npm_registry`` /
+    ``npm_token`` config values when it has them."""
+    return RegistryClient.from_npmrc(project, registry=getattr(config, "npm_registry", None),
+                                     token=getattr(config, "npm_token", None))
 
 
 class _Progress:
@@ -115,8 +118,9 @@ def install_command(root: Path | None, production: bool, frozen: bool, offline: 
                     before: _dt.datetime | None) -> None:
     if before is not None and before.tzinfo is None:
         before = before.replace(tzinfo=_dt.timezone.utc)
-    _run(install, _project_root(root), production=production, frozen=frozen, offline=offline,
-         before=before)
+    project, config = _project(root)
+    _run(install, project, client=_client(project, config), production=production,
+         frozen=frozen, offline=offline, before=before)
 
 
 @click.command("add", help="Add NAME[@RANGE] packages to package.json and install them.")
@@ -125,11 +129,13 @@ def install_command(root: Path | None, production: bool, frozen: bool, offline: 
 @click.option("-D", "--dev", is_flag=True, help="Save to devDependencies.")
 @click.option("-E", "--exact", is_flag=True, help="Save the exact version, not a ^range.")
 def add_command(packages: tuple[str, ...], root: Path | None, dev: bool, exact: bool) -> None:
-    _run(add_packages, _project_root(root), packages, dev=dev, exact=exact)
+    project, config = _project(root)
+    _run(add_packages, project, packages, client=_client(project, config), dev=dev, exact=exact)
 
 
 @click.command("remove", help="Remove packages from package.json and node_modules.")
 @click.argument("names", nargs=-1, required=True)
 @_root_option
 def remove_command(names: tuple[str, ...], root: Path | None) -> None:
-    _run(remove_packages, _project_root(root), names)
+    project, config = _project(root)
+    _run(remove_packages, project, names, client=_client(project, config))
