@@ -330,7 +330,8 @@ class Installer:
     def _link_bins(self, nodes: list[Node]) -> None:
         if os.name == "nt":
             return  # npm writes .cmd shims there; nothing in flask-vite runs them
-        bin_dirs: set[Path] = set()
+        # Always sweep the top .bin, so links of removed packages go too.
+        bin_dirs: set[Path] = {self.node_modules / ".bin"}
         for node in nodes:
             bins = normalize_bin(node.package_name, node.package.get("bin"))
             if not bins:
@@ -355,6 +356,8 @@ class Installer:
                 mode = target_path.stat().st_mode
                 target_path.chmod(mode | 0o111)
         for bin_dir in bin_dirs:
+            if not bin_dir.is_dir():
+                continue
             for link in bin_dir.iterdir():
                 if link.is_symlink() and not link.exists():
                     link.unlink()

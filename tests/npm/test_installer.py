@@ -65,6 +65,11 @@ def test_install_layout_lock_and_noop(fake_registry: FakeRegistry, tmp_cache: Np
     again = installer(fake_registry, root, tmp_cache).install()
     assert again.added == [] and again.kept == 3 and not again.lock_changed
     assert not list((root / "node_modules").glob(".flask-vite-staging-*"))
+    project(tmp_path, dependencies={"b": "1.0.0"})
+    gone = installer(fake_registry, root, tmp_cache).install()
+    assert sorted(gone.removed) == ["node_modules/a", "node_modules/a/node_modules/b"]
+    assert installed(root) == {"node_modules/b": "b@1.0.0"}
+    assert not os.path.lexists(root / "node_modules/.bin/a-cli")
 
 
 def test_tampered_tarball_leaves_node_modules_untouched(
