@@ -93,7 +93,7 @@ def run_handlers(server: DevServer, handlers: t.Sequence[Handler]) -> Response |
         start = time.perf_counter()
         try:
             response = handler(request)
-        except Exception as e:  # noqa: BLE001 — any failure becomes the overlay's 500
+        except Exception as e:  # any failure becomes the overlay's 500
             response = error_response(server, request, e)
         if debug:
             took = (time.perf_counter() - start) * 1000

@@ -211,10 +211,9 @@ def matches_deny(patterns: t.Iterable[str], path: Path, roots: t.Iterable[Path])
         if candidates is None:
             candidates = [posix.as_posix()]
             for root in roots:
-                try:
-                    candidates.append(posix.relative_to(PurePosixPath(root.as_posix())).as_posix())
-                except ValueError:
-                    pass
+                root_posix = PurePosixPath(root.as_posix())
+                if root_posix == posix or root_posix in posix.parents:
+                    candidates.append(posix.relative_to(root_posix).as_posix())
         if any(regex.fullmatch(c) for c in candidates):
             return pattern
     return None

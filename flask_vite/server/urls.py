@@ -161,7 +161,7 @@ def is_special_query(url: str) -> bool:
 
 
 def is_html_proxy(url: str) -> bool:
-    """An inline ``<script type=module>`` of an HTML file (``/index.html?html-proxy&index=0.js``)."""
+    """An inline module script of an HTML file (``/index.html?html-proxy&index=0.js``)."""
     return bool(_HTML_PROXY_RE.search(url))
 
 
@@ -274,7 +274,7 @@ def _decode_run(run: str, keep: t.AbstractSet[str], whole: str) -> str:
             i += 1
             continue
         # A UTF-8 lead byte says how many continuation bytes follow.
-        length = 2 if 0xC0 <= byte < 0xE0 else 3 if 0xE0 <= byte < 0xF0 else 4 if 0xF0 <= byte < 0xF8 else 0
+        length = _utf8_length(byte)
         if not length or i + length > len(escapes):
             raise ValueError(f"percent-encoding in {whole!r} is not valid UTF-8")
         chunk = bytes(int(e[1:], 16) for e in escapes[i:i + length])
@@ -284,6 +284,17 @@ def _decode_run(run: str, keep: t.AbstractSet[str], whole: str) -> str:
             raise ValueError(f"percent-encoding in {whole!r} is not valid UTF-8") from None
         i += length
     return "".join(out)
+
+
+def _utf8_length(lead: int) -> int:
+    """Bytes in the UTF-8 sequence a lead byte starts; 0 if it cannot lead."""
+    if 0xC0 <= lead < 0xE0:
+        return 2
+    if 0xE0 <= lead < 0xF0:
+        return 3
+    if 0xF0 <= lead < 0xF8:
+        return 4
+    return 0
 
 
 def encode_uri_path(path: str) -> str:

@@ -77,7 +77,8 @@ class ClosingClient(FlaskClient):
         return response
 
 
-AppFactory = t.Callable[..., t.Tuple[Flask, StubServer]]
+AppServer = t.Tuple[Flask, StubServer]
+AppFactory = t.Callable[..., AppServer]
 
 
 @pytest.fixture
@@ -85,7 +86,9 @@ def make_app(site: Path) -> AppFactory:
     """``make_app(VITE_X=...)`` → a Flask app with the dev handlers in front
     of its views, on a :class:`~tests.server.stubs.StubServer`."""
 
-    def factory(*, with_environment: bool = True, views: bool = True, **config: t.Any) -> tuple[Flask, StubServer]:
+    def factory(
+        *, with_environment: bool = True, views: bool = True, **config: t.Any
+    ) -> AppServer:
         app = Flask(__name__, root_path=str(site.parent))
         app.config.update(TESTING=True, VITE_ROOT="frontend", **config)
         app.test_client_class = ClosingClient
@@ -106,10 +109,10 @@ def make_app(site: Path) -> AppFactory:
 
 
 @pytest.fixture
-def app_and_server(make_app: AppFactory) -> tuple[Flask, StubServer]:
+def app_and_server(make_app: AppFactory) -> AppServer:
     return make_app()
 
 
 @pytest.fixture
-def client(app_and_server: tuple[Flask, StubServer]) -> t.Any:
+def client(app_and_server: AppServer) -> t.Any:
     return app_and_server[0].test_client()

@@ -26,7 +26,9 @@ from flask_vite.server.urls import (
 
 
 class StubNode:
-    def __init__(self, url: str, result: TransformResult | None, last_hmr_timestamp: int = 0) -> None:
+    def __init__(
+        self, url: str, result: TransformResult | None, last_hmr_timestamp: int = 0
+    ) -> None:
         self.url = url
         self.transform_result = result
         self.last_hmr_timestamp = last_hmr_timestamp
@@ -67,11 +69,14 @@ class LeakyEnvironment:
         if url in self.raise_for:
             raise self.raise_for[url]
         path = clean_url(url)
-        file = Path(path[len(FS_PREFIX) - 1:]) if path.startswith(FS_PREFIX) else self.root / path.lstrip("/")
+        if path.startswith(FS_PREFIX):
+            file = Path(path[len(FS_PREFIX) - 1:])
+        else:
+            file = self.root / path.lstrip("/")
         if not file.is_file():
             return None
         text = file.read_text(errors="replace")
-        if has_query_flag(url, "raw") or has_query_flag(url, "inline") or has_query_flag(url, "url"):
+        if any(has_query_flag(url, flag) for flag in ("raw", "inline", "url")):
             result = TransformResult(f"export default {json.dumps(text)}")
         elif is_css_request(url) and is_direct_request(url):
             result = TransformResult(text, content_type="text/css")
@@ -100,4 +105,5 @@ class StubServer:
     def transform_index_html(self, url: str, html: str, original_url: str | None = None) -> str:
         # Stand-in for the HTML transforms: mark the page so tests can tell.
         self.index_html_calls.append((url, original_url))
-        return html.replace("<head>", '<head><script type="module" src="/@vite/client"></script>', 1)
+        client = '<script type="module" src="/@vite/client"></script>'
+        return html.replace("<head>", "<head>" + client, 1)

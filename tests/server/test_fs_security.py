@@ -170,13 +170,15 @@ def test_custom_deny_list(site: Path) -> None:
 def test_check_url_access(site: Path) -> None:
     server = t.cast(t.Any, stub_server(site))
     assert fs.check_url_access(server, "/src/main.ts") == (site / "src/main.ts").resolve()
-    assert fs.check_url_access(server, "/src/main.ts?import&t=1700000000000") == (site / "src/main.ts").resolve()
+    main = (site / "src/main.ts").resolve()
+    assert fs.check_url_access(server, "/src/main.ts?import&t=1700000000000") == main
     assert fs.check_url_access(server, "/src/missing.ts") is None
     assert fs.check_url_access(server, "/src/") is None
     assert fs.check_url_access(server, "/@id/__x00__virtual:x") is None
     assert fs.check_url_access(server, "\0virtual:x") is None
     assert fs.check_url_access(server, "react") is None
-    assert fs.check_url_access(server, "/home") is None  # an existing *folder* outside: a Flask view
+    # An existing *folder* outside the root: may be a Flask view.
+    assert fs.check_url_access(server, "/home") is None
     for url in (
         "/.env", "/src/.env?raw", "/src/?/../../.env?raw", "/@fs" + str(site / ".env"),
         "/@id/../outside/secret.txt", "/@id/" + str(site / "key.pem"), str(site / ".env"),
@@ -192,9 +194,9 @@ def test_check_file_access_names_the_setting_at_fault(site: Path) -> None:
     server = t.cast(t.Any, stub_server(site))
     fs.check_file_access(server, site / "src/main.ts")
     fs.check_file_access(server, site / "src/missing.ts")
-    with pytest.raises(fs.FsDeniedError, match="VITE_FS_DENY pattern '.env'"):
+    with pytest.raises(fs.FsDeniedError, match=r"VITE_FS_DENY pattern '\.env'"):
         fs.check_file_access(server, site / ".env", "/.env")
-    with pytest.raises(fs.FsDeniedError, match="outside the folders .* VITE_FS_ALLOW.*symlink"):
+    with pytest.raises(fs.FsDeniedError, match=r"outside the folders .* VITE_FS_ALLOW.*symlink"):
         fs.check_file_access(server, site / "src/link.txt")
 
 
@@ -293,7 +295,7 @@ def test_hostile_request_never_gets_the_secret(
     make_app: AppFactory, site: Path, method: str, target: str, headers: dict[str, str],
     statuses: set[int],
 ) -> None:
-    app, server = make_app(VITE_FS_ALLOW=["../shared"])
+    app, _ = make_app(VITE_FS_ALLOW=["../shared"])
     url = _fill(target, site)
     # The request target goes to the app exactly as written (no client-side
     # normalisation), as a raw-socket client would send it.
@@ -351,7 +353,8 @@ def live_server(make_app: AppFactory) -> t.Iterator[int]:
 
 def raw_request(port: int, request_line: str, host: str = "localhost") -> tuple[int, bytes]:
     with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
-        sock.sendall(f"{request_line}\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode("latin-1"))
+        head = f"{request_line}\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        sock.sendall(head.encode("latin-1"))
         data = b""
         while chunk := sock.recv(65536):
             data += chunk
@@ -400,7 +403,9 @@ def real_app(site: Path) -> t.Iterator[Flask]:
     from .conftest import ClosingClient
 
     app = Flask(__name__, root_path=str(site.parent))
-    app.config.update(TESTING=True, VITE_ROOT="frontend", VITE_DEV=True, VITE_FS_ALLOW=["../shared"])
+    app.config.update(
+        TESTING=True, VITE_ROOT="frontend", VITE_DEV=True, VITE_FS_ALLOW=["../shared"]
+    )
     app.test_client_class = ClosingClient
     FlaskVite(app)
     yield app

@@ -23,7 +23,7 @@ from flask_vite.server.handlers.error import prepare_error
 from flask_vite.server.handlers.host_check import hostname_of, is_host_allowed
 from flask_vite.server.transform_result import TransformResult
 
-from .conftest import AppFactory
+from .conftest import AppFactory, AppServer
 from .stubs import LeakyEnvironment, StubNode, StubServer
 
 HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
@@ -54,7 +54,8 @@ def test_handler_order_and_names(make_app: AppFactory) -> None:
 def test_steps_that_do_not_apply_are_left_out(make_app: AppFactory) -> None:
     _, server = make_app(VITE_BASE="/app/", VITE_PUBLIC_DIR=None, VITE_APP_TYPE="custom")
     names = [h.__name__ for h in build_handlers(server)]  # type: ignore[arg-type]
-    assert "vite_base" in names and names.index("vite_base") == names.index("vite_cached_transform") + 1
+    assert "vite_base" in names
+    assert names.index("vite_base") == names.index("vite_cached_transform") + 1
     assert "vite_serve_public" not in names
     assert "vite_html_fallback" not in names and "vite_index_html" not in names
 
@@ -118,7 +119,11 @@ def test_no_debug_log_without_vite_debug(client: t.Any, caplog: pytest.LogCaptur
         ({"REQUEST_URI": "/a%20b?x=1", "PATH_INFO": "/a b", "QUERY_STRING": "x=1"}, "/a%20b?x=1"),
         ({"RAW_URI": "/a#frag", "PATH_INFO": "/a"}, "/a"),
         ({"REQUEST_URI": "http://localhost:5000/x?y", "PATH_INFO": "/x"}, "/x?y"),
-        ({"REQUEST_URI": "/mnt/app/src/a.ts", "SCRIPT_NAME": "/mnt/app", "PATH_INFO": "/src/a.ts"}, "/src/a.ts"),
+        (
+            {"REQUEST_URI": "/mnt/app/src/a.ts", "SCRIPT_NAME": "/mnt/app",
+             "PATH_INFO": "/src/a.ts"},
+            "/src/a.ts",
+        ),
         ({"PATH_INFO": "/src/%2e%2e/a?b", "QUERY_STRING": "q=1"}, "/src/%252e%252e/a%3Fb?q=1"),
         ({"PATH_INFO": "/caf\xc3\xa9"}, "/caf%C3%A9"),  # WSGI latin-1 strings
         ({"REQUEST_URI": "/caf\xc3\xa9"}, "/caf%C3%A9"),
@@ -233,7 +238,9 @@ def test_hostname_parsing() -> None:
         ("null", False),
     ],
 )
-def test_default_cors_allows_localhost_origins_only(client: t.Any, origin: str, allowed: bool) -> None:
+def test_default_cors_allows_localhost_origins_only(
+    client: t.Any, origin: str, allowed: bool
+) -> None:
     assert bool(DEFAULT_ALLOWED_ORIGINS.match(origin)) is allowed  # Vite's own table
     response = client.get("/src/main.ts", headers={"Origin": origin})
     assert response.status_code == 200
@@ -290,7 +297,7 @@ def test_cors_headers_go_on_dev_answers_not_on_the_apps_views(client: t.Any) -> 
 
 
 # -- 4. cached transform (304) -----------------------------------------------------------------
-def test_304_from_the_module_graph_without_transforming(app_and_server: tuple[Flask, StubServer]) -> None:
+def test_304_from_the_module_graph_without_transforming(app_and_server: AppServer) -> None:
     app, server = app_and_server
     client = app.test_client()
     first = client.get("/src/main.ts")
@@ -307,14 +314,15 @@ def test_304_from_the_module_graph_without_transforming(app_and_server: tuple[Fl
     assert len(env(server).requests) == calls
 
 
-def test_no_304_for_another_etag_url_or_a_navigation(app_and_server: tuple[Flask, StubServer]) -> None:
+def test_no_304_for_another_etag_url_or_a_navigation(app_and_server: AppServer) -> None:
     app, server = app_and_server
     client = app.test_client()
     etag = client.get("/src/main.ts").headers["ETag"]
     assert client.get("/src/main.ts", headers={"If-None-Match": 'W/"nope"'}).status_code == 200
     # The etag of main.ts does not answer for another URL.
-    env(server).module_graph.by_url["/src/other.ts"] = env(server).module_graph.by_url.pop("/src/main.ts")
-    env(server).module_graph.by_url["/src/other.ts"].url = "/src/other.ts"
+    graph = env(server).module_graph
+    graph.by_url["/src/other.ts"] = graph.by_url.pop("/src/main.ts")
+    graph.by_url["/src/other.ts"].url = "/src/other.ts"
     calls = len(env(server).requests)
     assert client.get("/src/main.ts", headers={"If-None-Match": etag}).status_code in (200, 304)
     assert len(env(server).requests) == calls + 1  # went to the transform step
@@ -325,7 +333,7 @@ def test_no_304_for_another_etag_url_or_a_navigation(app_and_server: tuple[Flask
 
 
 def test_no_early_304_for_a_request_older_than_the_last_hot_update(
-    app_and_server: tuple[Flask, StubServer],
+    app_and_server: AppServer,
 ) -> None:
     app, server = app_and_server
     client = app.test_client()
@@ -337,7 +345,7 @@ def test_no_early_304_for_a_request_older_than_the_last_hot_update(
 
 
 def test_css_etags_are_checked_per_url_in_the_transform_step(
-    app_and_server: tuple[Flask, StubServer],
+    app_and_server: AppServer,
 ) -> None:
     app, server = app_and_server
     client = app.test_client()
@@ -393,7 +401,7 @@ def test_full_url_base_serves_at_its_path(make_app: AppFactory) -> None:
 
 
 # -- 6. public dir ------------------------------------------------------------------------------
-def test_public_files_are_served_verbatim(app_and_server: tuple[Flask, StubServer], site: Path) -> None:
+def test_public_files_are_served_verbatim(app_and_server: AppServer, site: Path) -> None:
     app, server = app_and_server
     client = app.test_client()
     (site / "robots.txt").write_text("root copy")  # the public file wins
@@ -407,7 +415,7 @@ def test_public_files_are_served_verbatim(app_and_server: tuple[Flask, StubServe
     assert "ETag" in sw.headers
 
 
-def test_public_files_are_not_served_for_imports(app_and_server: tuple[Flask, StubServer]) -> None:
+def test_public_files_are_not_served_for_imports(app_and_server: AppServer) -> None:
     app, server = app_and_server
     client = app.test_client()
     assert client.get("/sw.ts?import").status_code == 404
@@ -417,7 +425,7 @@ def test_public_files_are_not_served_for_imports(app_and_server: tuple[Flask, St
 
 
 def test_public_path_prefix_is_not_the_public_url(
-    app_and_server: tuple[Flask, StubServer], caplog: pytest.LogCaptureFixture
+    app_and_server: AppServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     app, _ = app_and_server
     with caplog.at_level(logging.WARNING, logger="flask_vite.server"):
@@ -426,7 +434,7 @@ def test_public_path_prefix_is_not_the_public_url(
 
 
 # -- 7. transform (STAND-IN pipeline) -------------------------------------------------------------
-def test_transform_answers_modules(app_and_server: tuple[Flask, StubServer]) -> None:
+def test_transform_answers_modules(app_and_server: AppServer) -> None:
     """Stand-in pipeline: what the handler does with a TransformResult."""
     app, server = app_and_server
     response = app.test_client().get("/src/main.ts?t=1700000000000")
@@ -456,14 +464,14 @@ def test_transform_answers_modules(app_and_server: tuple[Flask, StubServer]) -> 
     ],
 )
 def test_which_requests_are_modules(
-    app_and_server: tuple[Flask, StubServer], target: str, headers: dict[str, str], transformed: bool
+    app_and_server: AppServer, target: str, headers: dict[str, str], transformed: bool
 ) -> None:
     app, server = app_and_server
     app.test_client().get(target, headers=headers)
     assert bool(env(server).requests) is transformed
 
 
-def test_transform_only_for_get_and_head(app_and_server: tuple[Flask, StubServer]) -> None:
+def test_transform_only_for_get_and_head(app_and_server: AppServer) -> None:
     app, server = app_and_server
     assert app.test_client().head("/src/main.ts").status_code == 200
     app.test_client().post("/src/main.ts")
@@ -471,14 +479,14 @@ def test_transform_only_for_get_and_head(app_and_server: tuple[Flask, StubServer
     assert env(server).requests == ["/src/main.ts"]
 
 
-def test_ids_are_unwrapped(app_and_server: tuple[Flask, StubServer]) -> None:
+def test_ids_are_unwrapped(app_and_server: AppServer) -> None:
     app, server = app_and_server
     app.test_client().get("/@id/__x00__virtual:greeting")
     app.test_client().get("/@id/react?import")
     assert env(server).requests == ["\0virtual:greeting", "react"]
 
 
-def test_optimized_deps_are_cached_for_good(app_and_server: tuple[Flask, StubServer]) -> None:
+def test_optimized_deps_are_cached_for_good(app_and_server: AppServer) -> None:
     app, _ = app_and_server
     dep = app.test_client().get("/node_modules/.vite/deps/react.js?v=1a2b3c4d")
     assert dep.status_code == 200
@@ -486,7 +494,7 @@ def test_optimized_deps_are_cached_for_good(app_and_server: tuple[Flask, StubSer
     assert app.test_client().get("/src/main.ts?v=1a2b").headers["Cache-Control"] == "no-cache"
 
 
-def test_source_maps_are_inlined_and_served(app_and_server: tuple[Flask, StubServer]) -> None:
+def test_source_maps_are_inlined_and_served(app_and_server: AppServer) -> None:
     app, server = app_and_server
     source_map = {"version": 3, "sources": ["main.ts"], "mappings": "AAAA", "names": []}
 
@@ -517,7 +525,7 @@ def test_source_maps_are_inlined_and_served(app_and_server: tuple[Flask, StubSer
     ],
 )
 def test_error_codes_map_to_statuses(
-    app_and_server: tuple[Flask, StubServer], code: str, status: int
+    app_and_server: AppServer, code: str, status: int
 ) -> None:
     app, server = app_and_server
     env(server).raise_for["/src/main.ts"] = ViteError(f"failed with {code}", code=code)
@@ -611,19 +619,22 @@ def test_html_fallback_only_for_get(client: t.Any) -> None:
 
 
 # -- 11. index.html ------------------------------------------------------------------------------
-def test_index_html_is_transformed_with_an_etag(app_and_server: tuple[Flask, StubServer]) -> None:
+def test_index_html_is_transformed_with_an_etag(app_and_server: AppServer) -> None:
     app, server = app_and_server
     client = app.test_client()
     response = client.get("/index.html")
     assert response.status_code == 200
     assert response.content_type == "text/html; charset=utf-8"
     assert response.headers["Cache-Control"] == "no-cache"
-    assert response.data.startswith(b'<!doctype html><html><head><script type="module" src="/@vite/client">')
+    assert response.data.startswith(
+        b'<!doctype html><html><head><script type="module" src="/@vite/client">'
+    )
     assert server.index_html_calls == [("/index.html", "/index.html")]
-    assert client.get("/index.html", headers={"If-None-Match": response.headers["ETag"]}).status_code == 304
+    again = client.get("/index.html", headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
 
 
-def test_html_as_a_script_is_not_a_page(app_and_server: tuple[Flask, StubServer]) -> None:
+def test_html_as_a_script_is_not_a_page(app_and_server: AppServer) -> None:
     app, server = app_and_server
     app.test_client().get("/about.html", headers={"Sec-Fetch-Dest": "script"})
     assert not server.index_html_calls
@@ -648,7 +659,7 @@ def test_html_from_an_allowed_folder_through_fs(make_app: AppFactory, site: Path
 
 # -- 12. errors -----------------------------------------------------------------------------
 def test_handler_exceptions_answer_500_with_the_overlay_payload(
-    app_and_server: tuple[Flask, StubServer], caplog: pytest.LogCaptureFixture
+    app_and_server: AppServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     app, server = app_and_server
     error = ViteError("Unexpected token </script><script>alert(1)</script>", code="PLUGIN_ERROR")
@@ -678,7 +689,7 @@ def test_handler_exceptions_answer_500_with_the_overlay_payload(
     assert b"ErrorOverlay" in page.data and b'"/@vite/client"' in page.data
 
 
-def test_index_html_transform_errors_reach_the_overlay(app_and_server: tuple[Flask, StubServer]) -> None:
+def test_index_html_transform_errors_reach_the_overlay(app_and_server: AppServer) -> None:
     app, server = app_and_server
 
     def broken(url: str, html: str, original_url: str | None = None) -> str:

@@ -145,7 +145,9 @@ def send(
     headers = {"Cache-Control": cache_control, "ETag": etag}
     if status == 200 and request.headers.get("If-None-Match") == etag:
         return current_app.response_class(status=304, headers=headers)
-    return current_app.response_class(body, status=status, headers=headers, content_type=_with_charset(content_type))
+    return current_app.response_class(
+        body, status=status, headers=headers, content_type=_with_charset(content_type)
+    )
 
 
 def _with_charset(content_type: str) -> str:
@@ -172,7 +174,9 @@ def send_path(request: Request, path: Path, *, cache_control: str | None = None)
     return t.cast(Response, response)
 
 
-def access_denied(server: DevServer, url: str, reason: str, file: Path | str | None = None) -> Response:
+def access_denied(
+    server: DevServer, url: str, reason: str, file: Path | str | None = None
+) -> Response:
     """403 with a short HTML page (Vite's ``respondWithAccessDenied``).
 
     The page names the URL and the setting at fault; the file's absolute

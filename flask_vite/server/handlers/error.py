@@ -71,8 +71,11 @@ def prepare_error(error: BaseException) -> ErrorPayload:
 def _location(error: BaseException) -> ErrorLocation | None:
     loc = getattr(error, "loc", None)
     if loc is not None:
-        get = loc.get if isinstance(loc, t.Mapping) else lambda k: getattr(loc, k, None)
-        return {"file": get("file"), "line": get("line"), "column": get("column")}
+        return {
+            "file": _field(loc, "file"),
+            "line": _field(loc, "line"),
+            "column": _field(loc, "column"),
+        }
     if isinstance(error, EsbuildError) and error.errors:
         first = error.errors[0]
         return {"file": first.file, "line": first.line, "column": first.column}
@@ -81,11 +84,15 @@ def _location(error: BaseException) -> ErrorLocation | None:
         return _location(cause)
     if getattr(error, "file", None) is not None:
         return {
-            "file": str(getattr(error, "file")),
-            "line": getattr(error, "line", None),
-            "column": getattr(error, "column", None),
+            "file": str(_field(error, "file")),
+            "line": _field(error, "line"),
+            "column": _field(error, "column"),
         }
     return None
+
+
+def _field(loc: object, name: str) -> t.Any:
+    return loc.get(name) if isinstance(loc, t.Mapping) else getattr(loc, name, None)
 
 
 def _strip(text: str) -> str:

@@ -6,7 +6,13 @@ import typing as t
 from flask import Request, Response
 
 from .. import fs
-from ..urls import clean_url, decode_uri_if_possible, is_import_request, is_internal_request, is_url_request
+from ..urls import (
+    clean_url,
+    decode_uri_if_possible,
+    is_import_request,
+    is_internal_request,
+    is_url_request,
+)
 from .common import Handler, access_denied, request_url, send_path
 
 if t.TYPE_CHECKING:
@@ -32,7 +38,12 @@ def make_serve_public(server: DevServer) -> Handler | None:
 
     def vite_serve_public(request: Request) -> Response | None:
         url = request_url(request)
-        if request.method not in ("GET", "HEAD") or is_import_request(url) or is_internal_request(url) or is_url_request(url):
+        if (
+            request.method not in ("GET", "HEAD")
+            or is_import_request(url)
+            or is_internal_request(url)
+            or is_url_request(url)
+        ):
             return None
         if not public_dir.is_dir():
             return None

@@ -181,7 +181,9 @@ def with_inline_source_map(result: TransformResult, content_type: str) -> str:
     ``send`` does for JS and CSS, unless the code already points to one."""
     source_map = result.map
     code = result.code
-    if not source_map or not source_map.get("mappings") or _SOURCE_MAP_COMMENT_RE.search(code[-4096:]):
+    if not source_map or not source_map.get("mappings"):
+        return code
+    if _SOURCE_MAP_COMMENT_RE.search(code[-4096:]):
         return code
     data = base64.b64encode(json.dumps(source_map).encode("utf-8")).decode("ascii")
     url = f"data:application/json;base64,{data}"
