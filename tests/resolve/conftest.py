@@ -1,9 +1,10 @@
 """Real npm packages for resolution tests, downloaded once into the user cache.
 
-The packages (exact versions, so results never drift) are unpacked into
-``user_cache_dir()/resolve-tests/<hash>/node_modules/`` — a flat
-``node_modules`` that the tests use in place. The folder name hashes the pin
-list, so changing a pin makes a fresh folder; the tarballs themselves come
+The packages (exact versions, so results never drift) are installed with
+the project's own installer (:mod:`flask_vite.npm.installer`), or if it
+fails, unpacked from their tarballs, into
+``user_cache_dir()/resolve-tests/<hash>/node_modules/`` — used in place.
+The folder name hashes the pin list, so changing a pin makes a fresh folder; the tarballs themselves come
 from the npm client's content cache, so a re-run needs no network, and with
 neither network nor cache the tests are skipped.
 """
@@ -94,7 +95,9 @@ def _download(dest: Path) -> None:
 @pytest.fixture(scope="session")
 def npm_project() -> Path:
     """A project folder whose ``node_modules`` holds :data:`PINNED`."""
-    key = hashlib.sha256(json.dumps(PINNED, sort_keys=True).encode()).hexdigest()[:12]
+    # Bump the layout tag when the way the folder is built changes.
+    tag = json.dumps([PINNED, "installer-1"], sort_keys=True)
+    key = hashlib.sha256(tag.encode()).hexdigest()[:12]
     base = user_cache_dir() / "resolve-tests"
     project = base / key
     if not (project / ".complete").is_file():
