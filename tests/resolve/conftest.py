@@ -4,9 +4,10 @@ The packages (exact versions, so results never drift) are installed with
 the project's own installer (:mod:`flask_vite.npm.installer`), or if it
 fails, unpacked from their tarballs, into
 ``user_cache_dir()/resolve-tests/<hash>/node_modules/`` — used in place.
-The folder name hashes the pin list, so changing a pin makes a fresh folder; the tarballs themselves come
-from the npm client's content cache, so a re-run needs no network, and with
-neither network nor cache the tests are skipped.
+The folder name hashes the pin list, so changing a pin makes a fresh
+folder; the tarballs themselves come from the npm client's content cache,
+so a re-run needs no network, and with neither network nor cache the tests
+are skipped.
 """
 from __future__ import annotations
 
