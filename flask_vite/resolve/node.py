@@ -427,13 +427,16 @@ class NodeResolver:
 
         :return: ``(target, importer)`` where target is an absolute path (with
             the specifier's query) or a bare specifier to resolve from the
-            same importer; ``None`` when there is no importer or no package.
+            same importer; ``None`` when there is no importer, no package or
+            no ``imports`` field.
         :raises PackageImportNotDefined: the package has no such import.
         """
         if not importer or not specifier.startswith("#"):
             return None
         pkg = self.cache.nearest(os.path.dirname(split_postfix(importer)[0]))
-        if pkg is None:
+        if pkg is None or pkg.imports is None:
+            # No "imports" at all: leave "#x" to other plugins, as Vite does;
+            # only a package that declares imports gets an error for a miss.
             return None
         # '#' starts the specifier, so only a '?' query can follow it.
         q = specifier.find("?")

@@ -348,6 +348,11 @@ def test_errors_name_package_subpath_and_importer(
         assert word in str(info.value)
 
 
+def test_hash_specifier_without_imports_field(tree: Path, client: NodeResolver) -> None:
+    # The package holding the importer declares no "imports": not an error.
+    assert client.resolve("#x", posix(tree / NM / "legacy/lib/main.js")) is None
+
+
 def test_package_cache_sees_edits(tmp_path: Path) -> None:
     write_tree(tmp_path, {
         "node_modules/p/package.json": {"name": "p", "exports": {".": "./a.js"}},
