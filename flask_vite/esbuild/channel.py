@@ -23,6 +23,7 @@ import os
 import queue
 import subprocess
 import threading
+import time
 import typing as t
 
 from ..errors import EsbuildServiceError
@@ -196,10 +197,14 @@ class Channel:
         if self.owner_pid != os.getpid():
             self.forget()
             return
+        # Live contexts keep esbuild running after stdin ends: dispose them
+        # first, within one overall deadline.
+        deadline = time.monotonic() + timeout
         for session in list(self.sessions.values()):
             if session.is_context and not self.closed:
+                left = max(deadline - time.monotonic(), 0.05)
                 try:
-                    self.request({"command": "dispose", "key": session.key}, timeout=timeout)
+                    self.request({"command": "dispose", "key": session.key}, timeout=left)
                 except EsbuildServiceError:
                     pass
         with self._lock:
