@@ -23,9 +23,20 @@ def info_command() -> None:
         )
     config = state.config
     for field in config.__dataclass_fields__:
-        click.echo(f"{field:16} {getattr(config, field)}")
+        click.echo(f"{field:22} {getattr(config, field)}")
     try:
         path = find_esbuild(config.root, binary=config.esbuild_binary, download=False)
-        click.echo(f"{'esbuild':16} {ESBUILD_VERSION} at {path}")
+        click.echo(f"{'esbuild':22} {ESBUILD_VERSION} at {path}")
     except ViteError as e:
-        click.echo(f"{'esbuild':16} {e}")
+        click.echo(f"{'esbuild':22} {e}")
+
+
+def _register_npm_commands() -> None:
+    from .npm.commands import add_command, install_command, remove_command
+
+    vite_cli.add_command(install_command, "install")
+    vite_cli.add_command(add_command, "add")
+    vite_cli.add_command(remove_command, "remove")
+
+
+_register_npm_commands()
