@@ -1,11 +1,15 @@
 """The flask-vite demo app: ``flask --app demo.app run --debug``.
 
-It grows with flask-vite. Today it shows the esbuild service at work: the
-TypeScript entry is compiled on request by the long-lived esbuild process.
+It grows with flask-vite. Today: in debug mode the Flask app itself serves
+``frontend/`` the way Vite's dev server does — TypeScript compiled on
+request by one long-lived esbuild process, CSS injected as modules, imports
+rewritten — next to an ordinary Flask JSON view the page calls.
 """
 from __future__ import annotations
 
-from flask import Flask, Response, abort
+import datetime
+
+from flask import Flask
 
 from flask_vite import FlaskVite
 
@@ -17,19 +21,9 @@ def create_app() -> Flask:
     app.config["VITE_ROOT"] = "frontend"
     vite.init_app(app)
 
-    @app.get("/")
-    def index() -> Response:
-        html = (vite.config.root / "index.html").read_text("utf-8")
-        return Response(html, mimetype="text/html")
-
-    @app.get("/src/<name>.ts")
-    def module(name: str) -> Response:
-        path = vite.config.root / "src" / f"{name}.ts"
-        if not name.isidentifier() or not path.is_file():
-            abort(404)
-        result = vite.esbuild.transform(path.read_text("utf-8"), loader="ts", sourcefile=str(path),
-                                        sourcemap="inline")
-        return Response(result.code, mimetype="text/javascript")
+    @app.get("/api/hello")
+    def hello() -> dict[str, str]:
+        return {"message": "Hello from Flask", "time": datetime.datetime.now().isoformat(timespec="seconds")}
 
     return app
 

@@ -12,6 +12,7 @@ if t.TYPE_CHECKING:
     from flask import Flask
 
     from .esbuild.service import EsbuildService
+    from .server.dev_server import DevServer
 
 
 class ViteState:
@@ -27,6 +28,8 @@ class ViteState:
         self.app_name = app.name
         self._lock = threading.Lock()
         self._esbuild: EsbuildService | None = None
+        #: The dev server, when ``VITE_DEV`` is on.
+        self.dev_server: DevServer | None = None
 
     @property
     def esbuild(self) -> EsbuildService:
@@ -83,7 +86,13 @@ class FlaskVite:
                 " Import and use that instance instead."
             )
         config = ViteConfig.from_app(app)
-        app.extensions["vite"] = ViteState(self, app, config)
+        state = app.extensions["vite"] = ViteState(self, app, config)
+        if config.dev:
+            from .server.chain import register_dev_handlers
+            from .server.dev_server import DevServer
+
+            state.dev_server = DevServer(state, app)
+            register_dev_handlers(app, state.dev_server)
 
     def get_state(self, app: Flask | None = None) -> ViteState:
         """The state of ``app`` (default: the current app).

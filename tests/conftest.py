@@ -8,6 +8,9 @@ from flask import Flask
 
 from flask_vite import FlaskVite
 
+# browser, page and live_server fixtures (headless Chromium over CDP).
+pytest_plugins = ["tests.browser_fixtures"]
+
 
 @pytest.fixture
 def vite_root(tmp_path: Path) -> Path:

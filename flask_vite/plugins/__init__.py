@@ -45,9 +45,10 @@ def resolve_plugins(config: ViteConfig, user_plugins: t.Sequence[Plugin]) -> lis
         *_optional("asset", "AssetPlugin"),
         *normal,
         *_optional("define", "DefinePlugin"),
+        *_optional("glob", "ImportGlobPlugin"),
         *post,
         ImportAnalysisPlugin(),
     ]
-    # The container sorts by ``enforce`` again; keep core plugins in place by
-    # clearing theirs (user plugins keep theirs).
+    # The container sorts by ``enforce`` again (stable): vite:client stays
+    # first among "pre" plugins and import analysis last among "post" ones.
     return plugins

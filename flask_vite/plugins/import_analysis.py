@@ -142,6 +142,11 @@ class ImportAnalysisPlugin(Plugin):
             if found is not None:
                 return found
         url = id_to_url(env.server, resolved.id)
+        if optimizer is not None and optimizer.metadata is not None and optimizer.is_optimized_file(
+                clean_url(resolved.id)) and "v=" not in url:
+            # Chunks shared by pre-bundled deps: same version query, so they
+            # are cached as immutable like the deps themselves.
+            url = inject_query(url, f"v={optimizer.metadata.browser_hash}")
         if not is_js_request(url) and not is_css_request(url):
             # Vite's explicit import marker: the server serves it as JS, not as the raw file.
             url = inject_query(url, "import")
@@ -207,6 +212,10 @@ def id_to_url(server: t.Any, resolved_id: str) -> str:
         return wrap_id(resolved_id)
     file = clean_url(resolved_id)
     query = resolved_id[len(file):]
+    public = server.config.public_dir
+    if public is not None and file.startswith(public.as_posix() + "/"):
+        # Public files are served at the base, as written in the source.
+        return "/" + file[len(public.as_posix()) + 1:] + query
     return remove_import_query(server.file_url(file, with_base=False)) + query
 
 

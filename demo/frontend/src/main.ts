@@ -1,8 +1,14 @@
-interface Greeting {
-  who: string
-  at: Date
+import './style.css'
+import { setupCounter } from './counter'
+
+interface Hello {
+  message: string
+  time: string
 }
 
-const greeting: Greeting = { who: 'Flask', at: new Date() }
 const out = document.querySelector<HTMLParagraphElement>('#out')!
-out.textContent = `Hello from TypeScript, compiled by esbuild inside ${greeting.who} at ${greeting.at.toLocaleTimeString()}.`
+const response = await fetch('/api/hello')
+const hello: Hello = await response.json()
+out.textContent = `${hello.message} at ${hello.time}; this text was set by TypeScript compiled by esbuild inside Flask (mode: ${import.meta.env.MODE}).`
+
+setupCounter(document.querySelector<HTMLButtonElement>('#counter')!)
