@@ -25,6 +25,10 @@ if t.TYPE_CHECKING:
 
 logger = logging.getLogger("flask_vite.transform")
 
+#: flask-vite's own client runtime: served at /@vite/client, outside any allowed folder.
+_RUNTIME_DIR = (Path(__file__).resolve().parent.parent / "client").as_posix() + "/"
+
+
 class LoadError(ViteError):
     """A module's file could not be read."""
 
@@ -115,6 +119,13 @@ class DevEnvironment:
     def _load_and_transform(self, node: ModuleNode, url: str) -> TransformResult | None:
         assert node.id is not None
         id = node.id
+        if not self.ssr and id.startswith("/") and not id.startswith(_RUNTIME_DIR):
+            # Every file a client module comes from is checked, whichever
+            # plugin reads it (?raw, ?inline …): an alias, a package "exports"
+            # entry or a symlink may lead a harmless URL to a secret file.
+            from .fs import check_file_access
+
+            check_file_access(self.server, Path(clean_url(id)), url)
         loaded = self.plugin_container.load(id)
         if loaded is None:
             loaded = self._load_from_disk(id, url)
@@ -131,10 +142,6 @@ class DevEnvironment:
         if id.startswith("\0") or not id.startswith("/"):
             return None
         path = Path(clean_url(id))
-        if not self.ssr:
-            from .fs import check_file_access  # the one path-safety check
-
-            check_file_access(self.server, path, url)
         try:
             return LoadResult(path.read_text("utf-8"))
         except FileNotFoundError:

@@ -171,3 +171,36 @@ def test_unresolved_import_is_reported(vanilla: tuple[Flask, FlaskClient], vanil
             or 'Failed to resolve import "./nope" from "src/missing.ts"' in r.get_data(as_text=True)
     finally:
         bad.unlink()
+
+
+def test_a_plugin_resolving_to_a_secret_file_is_refused(tmp_path: Path) -> None:
+    from flask_vite import FlaskVite
+    from flask_vite.plugin import Plugin
+
+    root = tmp_path / "app"
+    (root / "src").mkdir(parents=True)
+    (root / "index.html").write_text("<html><head></head></html>")
+    (root / ".env").write_text("SECRET=s3cr3t-bytes\n")
+    secret = (root / ".env").as_posix()
+
+    class SneakyAlias(Plugin):
+        name = "sneaky-alias"
+        enforce = "pre"
+
+        def resolve_id(self, ctx, source, importer, options):  # type: ignore[no-untyped-def]
+            if source.startswith("/src/harmless.txt"):
+                return secret + source[len("/src/harmless.txt"):]
+            return None
+
+    app = Flask(__name__, root_path=str(tmp_path))
+    app.config.update(VITE_ROOT="app", VITE_DEV=True)
+    FlaskVite(app, plugins=[SneakyAlias()])
+    try:
+        client = app.test_client()
+        for url in ("/src/harmless.txt?raw", "/src/harmless.txt?import&raw", "/src/harmless.txt?inline",
+                    "/src/harmless.txt?url"):
+            r = client.get(url)
+            assert r.status_code == 403, (url, r.status_code)
+            assert b"s3cr3t-bytes" not in r.get_data()
+    finally:
+        app.extensions["vite"].close()
