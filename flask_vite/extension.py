@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import threading
 import typing as t
+from pathlib import Path
 
 from flask import current_app
 
@@ -12,6 +13,7 @@ if t.TYPE_CHECKING:
     from flask import Flask
 
     from .esbuild.service import EsbuildService
+    from .manifest import Manifest
     from .server.dev_server import DevServer
 
 
@@ -30,6 +32,7 @@ class ViteState:
         self._esbuild: EsbuildService | None = None
         #: The dev server, when ``VITE_DEV`` is on.
         self.dev_server: DevServer | None = None
+        self._manifest: Manifest | None = None
 
     @property
     def esbuild(self) -> EsbuildService:
@@ -43,6 +46,23 @@ class ViteState:
                     binary = find_esbuild(self.config.root, binary=self.config.esbuild_binary)
                     self._esbuild = EsbuildService(binary, ESBUILD_VERSION)
         return self._esbuild
+
+    @property
+    def manifest_path(self) -> Path:
+        """Where ``flask vite build`` writes the client manifest."""
+        return self.config.out_dir / "client" / ".vite" / "manifest.json"
+
+    @property
+    def manifest(self) -> Manifest:
+        """The client build manifest, read once.
+
+        :raises ~flask_vite.manifest.ManifestError: saying to run ``flask vite build``.
+        """
+        if self._manifest is None:
+            from .manifest import load_manifest
+
+            self._manifest = load_manifest(self.manifest_path)
+        return self._manifest
 
     def close(self) -> None:
         """Stop the esbuild process, if one was started."""
@@ -87,6 +107,9 @@ class FlaskVite:
             )
         config = ViteConfig.from_app(app)
         state = app.extensions["vite"] = ViteState(self, app, config)
+        from .templating import JINJA_GLOBALS
+
+        app.jinja_env.globals.update(JINJA_GLOBALS)
         if config.dev:
             from .server.chain import register_dev_handlers
             from .server.dev_server import DevServer

@@ -81,6 +81,17 @@ class DevServer:
         base = self.config.base if self.config.base.startswith("/") else "/"
         return base.rstrip("/") + url
 
+    def react_refresh_preamble(self) -> str | None:
+        """The React Fast Refresh preamble script, when a plugin serves ``/@react-refresh``.
+
+        ``None`` until React Fast Refresh is set up (the HMR work).
+        """
+        for plugin in self.plugins:
+            preamble = getattr(plugin, "react_refresh_preamble", None)
+            if callable(preamble):
+                return t.cast(str, preamble())
+        return None
+
     @property
     def fs_allow(self) -> tuple[Path, ...]:
         """Folders files may be served from: the root, the optimizer cache, ``VITE_FS_ALLOW``."""
