@@ -15,7 +15,7 @@ if t.TYPE_CHECKING:
     from ..plugin import Plugin
 
 
-def _optional(module: str, cls: str, *args: t.Any) -> list[Plugin]:
+def _optional(module: str, cls: str, *args: t.Any, **kwargs: t.Any) -> list[Plugin]:
     """A core plugin whose module may not be written yet (the pipeline grows by parts)."""
     try:
         mod = importlib.import_module(f"{__name__}.{module}")
@@ -23,13 +23,14 @@ def _optional(module: str, cls: str, *args: t.Any) -> list[Plugin]:
         if e.name != f"{__name__}.{module}":
             raise
         return []
-    return [getattr(mod, cls)(*args)]
+    return [getattr(mod, cls)(*args, **kwargs)]
 
 
 def resolve_plugins(config: ViteConfig, user_plugins: t.Sequence[Plugin]) -> list[Plugin]:
     """Every plugin of a dev environment, in the order their hooks run."""
     from .client import ClientPlugin
     from .esbuild import EsbuildPlugin
+    from ..server.ssr_transform import SsrTransformPlugin
     from .import_analysis import ImportAnalysisPlugin
 
     pre = [p for p in user_plugins if getattr(p, "enforce", None) == "pre"]
@@ -38,7 +39,9 @@ def resolve_plugins(config: ViteConfig, user_plugins: t.Sequence[Plugin]) -> lis
     plugins: list[Plugin] = [
         *pre,
         ClientPlugin(),
-        *_optional("resolve", "ResolvePlugin"),
+        # SSR modules run in V8, not Node: resolve them with browser/worker
+        # conditions (Vite's ssr.target "webworker").
+        *_optional("resolve", "ResolvePlugin", ssr_target="webworker"),
         *_optional("css", "CssPlugin"),
         EsbuildPlugin(),
         *_optional("json", "JsonPlugin"),
@@ -48,6 +51,7 @@ def resolve_plugins(config: ViteConfig, user_plugins: t.Sequence[Plugin]) -> lis
         *_optional("glob", "ImportGlobPlugin"),
         *post,
         ImportAnalysisPlugin(),
+        SsrTransformPlugin(),
     ]
     # The container sorts by ``enforce`` again (stable): vite:client stays
     # first among "pre" plugins and import analysis last among "post" ones.
