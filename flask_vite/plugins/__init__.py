@@ -30,6 +30,7 @@ def resolve_plugins(config: ViteConfig, user_plugins: t.Sequence[Plugin]) -> lis
     """Every plugin of a dev environment, in the order their hooks run."""
     from .client import ClientPlugin
     from .esbuild import EsbuildPlugin
+    from .html import HtmlInlineProxyPlugin
     from ..server.ssr_transform import SsrTransformPlugin
     from .import_analysis import ImportAnalysisPlugin
 
@@ -39,6 +40,7 @@ def resolve_plugins(config: ViteConfig, user_plugins: t.Sequence[Plugin]) -> lis
     plugins: list[Plugin] = [
         *pre,
         ClientPlugin(),
+        HtmlInlineProxyPlugin(),
         # SSR modules run in V8, not Node: resolve them with browser/worker
         # conditions (Vite's ssr.target "webworker").
         *_optional("resolve", "ResolvePlugin", ssr_target="webworker"),

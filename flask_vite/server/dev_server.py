@@ -58,6 +58,9 @@ class DevServer:
                                        exclude=self.config.optimize_deps_exclude)
         for plugin in self.plugins:
             plugin.configure_server(self)
+        # Vite calls buildStart once when the server starts.
+        for environment in self.environments.values():
+            environment.plugin_container.build_start()
 
     @property
     def esbuild(self) -> EsbuildService:
@@ -102,6 +105,11 @@ class DevServer:
 
         :param url: The URL path the HTML is served at (``/`` or ``/about/``).
         """
+        from ..plugins.html import find_proxy_plugin
+
         html = self.environments["client"].plugin_container.transform_index_html(html, url)
+        proxy = find_proxy_plugin(self.plugins)
+        if proxy is not None:
+            html = proxy.rewrite(html, url, self.config.base)
         return inject_client(html, self.config.base)
 
