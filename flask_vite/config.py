@@ -36,6 +36,9 @@ DEFAULTS: dict[str, t.Any] = {
     "VITE_CORS": None,
     "VITE_OPTIMIZE_DEPS_INCLUDE": (),
     "VITE_OPTIMIZE_DEPS_EXCLUDE": (),
+    "VITE_HMR": True,
+    "VITE_HMR_OVERLAY": True,
+    "VITE_RELOAD_ON_PYTHON_CHANGE": True,
 }
 
 #: Vite's ``appType``: ``spa`` and ``mpa`` serve ``index.html`` files for
@@ -85,6 +88,15 @@ class ViteConfig:
     optimize_deps_include: tuple[str, ...] = ()
     #: Bare imports never pre-bundled (served from node_modules as they are).
     optimize_deps_exclude: tuple[str, ...] = ()
+    #: Send hot updates to browsers. When off, edited files are still picked
+    #: up (the next page load gets fresh code); only the push is skipped.
+    hmr: bool = True
+    #: Show the error overlay in the browser for transform errors.
+    hmr_overlay: bool = True
+    #: Reload open pages when a Python file or a Jinja template of the Flask
+    #: app changes (Flask's reloader restarts the server, but does not
+    #: refresh the browser).
+    reload_on_python_change: bool = True
 
     @classmethod
     def from_app(cls, app: Flask) -> ViteConfig:
@@ -121,6 +133,10 @@ class ViteConfig:
             cors=_cors(c["VITE_CORS"]),
             optimize_deps_include=_str_list(c["VITE_OPTIMIZE_DEPS_INCLUDE"], "VITE_OPTIMIZE_DEPS_INCLUDE"),
             optimize_deps_exclude=_str_list(c["VITE_OPTIMIZE_DEPS_EXCLUDE"], "VITE_OPTIMIZE_DEPS_EXCLUDE"),
+            hmr=_bool(c["VITE_HMR"], "VITE_HMR", default=True),
+            hmr_overlay=_bool(c["VITE_HMR_OVERLAY"], "VITE_HMR_OVERLAY", default=True),
+            reload_on_python_change=_bool(c["VITE_RELOAD_ON_PYTHON_CHANGE"],
+                                          "VITE_RELOAD_ON_PYTHON_CHANGE", default=True),
             esbuild_binary=(
                 None if c["VITE_ESBUILD_BINARY"] is None
                 else _path(c["VITE_ESBUILD_BINARY"], root, "VITE_ESBUILD_BINARY")

@@ -65,7 +65,10 @@ class ViteState:
         return self._manifest
 
     def close(self) -> None:
-        """Stop the esbuild process, if one was started."""
+        """Stop the dev server's watcher and HMR connections, and the esbuild
+        process, if one was started."""
+        if self.dev_server is not None:
+            self.dev_server.close()
         with self._lock:
             service, self._esbuild = self._esbuild, None
         if service is not None:

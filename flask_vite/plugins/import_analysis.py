@@ -14,7 +14,7 @@ import re
 import typing as t
 
 from ..errors import ViteError
-from ..js_lexer import LexError, lex_accepted_hmr_deps, parse
+from ..js_lexer import LexError, lex_accepted_hmr_deps, lex_accepted_hmr_exports, parse
 from ..plugin import LoadResult, LoadReturn, Plugin, PluginContext
 from ..server.urls import (
     CLIENT_PUBLIC_PATH, clean_url, inject_query, is_css_request, is_direct_css_request,
@@ -51,7 +51,7 @@ class ImportAnalysisPlugin(Plugin):
             return None
         importer_file = clean_url(id)
         try:
-            imports, _exports = parse(code, importer_file)
+            imports, exports = parse(code, importer_file)
         except LexError as e:
             raise ImportAnalysisError(
                 f"Failed to parse source for import analysis because the content contains"
@@ -62,20 +62,28 @@ class ImportAnalysisPlugin(Plugin):
         accepted_urls: list[str] = []
         has_hmr = has_env = False
         is_self_accepting = False
+        accepted_exports: set[str] | None = None
         interop_index = -1
         for imp in imports:
             if imp.d == -2:  # import.meta
                 rest = code[imp.e:imp.e + 4]
                 if rest == ".hot":
                     has_hmr = True
-                    start = code.find("(", imp.e) + 1
-                    if code.startswith(".hot.accept(", imp.e):
+                    # import.meta.hot.accept( / import.meta.hot?.accept(
+                    end_hot = imp.e + 4 + (code[imp.e + 4:imp.e + 5] == "?")
+                    start = code.find("(", end_hot) + 1
+                    if code.startswith(".acceptExports(", end_hot):
+                        accepted_exports = (accepted_exports or set()) | set(
+                            lex_accepted_hmr_exports(code, start))
+                    elif code.startswith(".accept(", end_hot):
                         self_accepts, deps = lex_accepted_hmr_deps(code, start)
                         is_self_accepting |= self_accepts
                         for dep_url, s, e in deps:
                             url, _ = self._import_url(ctx, dep_url, id, importer_file)
                             accepted_urls.append(url)
-                            edit.overwrite(s, e, json.dumps(_with_base(ctx, url)))
+                            # The client matches it against the module's graph
+                            # URL: no base, no ?import (Vite writes mod.url).
+                            edit.overwrite(s, e, json.dumps(remove_import_query(url)))
                 elif rest == ".env":
                     has_env = True
                 continue
@@ -111,9 +119,20 @@ class ImportAnalysisPlugin(Plugin):
                 f'import {{ createHotContext as __vite__createHotContext }} from "{CLIENT_PUBLIC_PATH}";'
                 f"import.meta.hot = __vite__createHotContext({json.dumps(node.url)});"
             )
-        graph.update_module_info(
-            node, imported_urls, accepted=accepted_urls, is_self_accepting=is_self_accepting
+        # A module accepting every one of its exports is self-accepting in practice.
+        if (not is_self_accepting and accepted_exports is not None
+                and all(e.n in accepted_exports for e in exports)):
+            is_self_accepting = True
+        pruned = graph.update_module_info(
+            node, imported_urls, accepted=accepted_urls, accepted_exports=accepted_exports,
+            is_self_accepting=is_self_accepting,
         )
+        if pruned:
+            # Modules no import reaches any more: the browsers run their prune
+            # callbacks (a stylesheet removes its <style>).
+            from ..server.hmr import handle_pruned
+
+            handle_pruned(env.server, pruned)
         if not edit.changed:
             return None
         # Keep columns exact: move the previous transforms' mappings instead of

@@ -26,6 +26,7 @@ from .handlers.common import ORIGINAL_URL_KEY, URL_KEY, Handler, finish_response
 from .handlers.cors import make_cors
 from .handlers.error import error_response
 from .handlers.host_check import make_host_check
+from .handlers.hot_channel import make_hot_channel
 from .handlers.html_fallback import make_html_fallback
 from .handlers.index_html import make_index_html
 from .handlers.public import make_serve_public
@@ -53,6 +54,12 @@ def build_handlers(server: DevServer) -> list[Handler]:
         make_reject_invalid_request(server),
         # 2. DNS rebinding: a foreign Host must not reach any file-reading step.
         make_host_check(server),
+        # 2b. The HMR channel (WebSocket upgrade at the base, event stream at
+        #     <base>@vite/hmr): after the host check, which guards it as any
+        #     request; before CORS (it checks its own token) and before the
+        #     base and transform steps, which would take "/" or "/@vite/…"
+        #     for a page or a module.
+        make_hot_channel(server),
         # 3. CORS: preflights end here; the headers are noted for whichever
         #    step answers, errors included.
         make_cors(server),
@@ -86,6 +93,11 @@ def run_handlers(server: DevServer, handlers: t.Sequence[Handler]) -> Response |
     """Run ``handlers`` for the current request: the first response wins."""
     environ = request.environ
     environ[URL_KEY] = environ[ORIGINAL_URL_KEY] = initial_url(environ)
+    # The file watcher starts with the first request, so only the process
+    # that serves watches (not werkzeug's reloader parent, not `flask vite build`).
+    watcher = getattr(server, "watcher", None)
+    if watcher is not None:
+        watcher.start()
     debug = server.config.debug
     trace: list[str] = []
     started = time.perf_counter()

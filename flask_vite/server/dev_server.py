@@ -56,11 +56,25 @@ class DevServer:
 
         self.optimizer = DepsOptimizer(self, include=self.config.optimize_deps_include,
                                        exclude=self.config.optimize_deps_exclude)
+        # HMR: the channel pages connect to, and the watcher feeding it (it
+        # starts with the first request, see chain.run_handlers).
+        from .hmr import handle_invalidate
+        from .watcher import FileWatcher
+        from .ws import HotChannel
+
+        self.hot = HotChannel(enabled=self.config.hmr)
+        self.hot.on("vite:invalidate", lambda data, client: handle_invalidate(self, data))
+        self.watcher = FileWatcher(self, app)
         for plugin in self.plugins:
             plugin.configure_server(self)
         # Vite calls buildStart once when the server starts.
         for environment in self.environments.values():
             environment.plugin_container.build_start()
+
+    def close(self) -> None:
+        """Stop the file watcher and disconnect the pages (``ViteState.close``)."""
+        self.watcher.close()
+        self.hot.close()
 
     @property
     def esbuild(self) -> EsbuildService:

@@ -1,0 +1,317 @@
+"""The dev server's file watcher (Vite's chokidar watcher), on watchfiles.
+
+What is watched:
+
+* the Vite root, except ``node_modules``, ``.git``, the out dir and the
+  optimizer's cache dir — edits, new and deleted files go through
+  :func:`flask_vite.server.hmr.handle_file_change`; the mode's ``.env``
+  files restart the environments;
+* the Flask app's Python files (under ``app.root_path``) and its Jinja
+  template folders: a change reloads the open pages
+  (``VITE_RELOAD_ON_PYTHON_CHANGE``). Flask's reloader restarts the server
+  for Python changes, but nothing tells the browser; templates are re-read
+  without any restart.
+
+Folders are listed by a walk that skips ignored ones, and each is watched
+on its own (not recursively): a recursive watch would also put an inotify
+watch on every folder of ``node_modules`` or of a virtualenv next to
+``app.py``, which easily runs into the system's limit. New folders are
+picked up as they appear (their files count as created).
+
+The watcher starts with the first request (see :mod:`flask_vite.server.chain`),
+in a thread; under gevent, each wait for changes runs in gevent's native
+thread pool, so the hub is never blocked. :meth:`FileWatcher.close` stops it.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+import typing as t
+from pathlib import Path
+
+if t.TYPE_CHECKING:
+    from flask import Flask
+
+    from .dev_server import DevServer
+
+logger = logging.getLogger("flask_vite.hmr")
+
+#: Folder names never watched.
+IGNORED_DIRS = frozenset({
+    "node_modules", ".git", ".hg", ".svn", "__pycache__", ".mypy_cache", ".pytest_cache",
+    ".ruff_cache", ".tox", ".nox", ".venv", "venv", ".idea", ".vscode", ".cache",
+})
+# Editors' temporary and backup files: never a module, never worth a reload.
+_IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".swo", ".tmp", ".pyc", ".pyo", ".DS_Store")
+_IGNORED_PREFIXES = (".#", "flycheck_", "#")
+
+#: watchfiles' change codes.
+ADDED, MODIFIED, DELETED = 1, 2, 3
+#: Milliseconds between looks at the collected events; a change is reported
+#: once a look finds no new events since the previous one (1–2 steps after
+#: the write), and at the latest after :data:`DEBOUNCE_MS`.
+STEP_MS = 10
+DEBOUNCE_MS = 200
+
+
+class FileWatcher:
+    """Watches the Vite root and the Flask app's sources for one dev server."""
+
+    def __init__(self, server: DevServer, app: Flask) -> None:
+        self.server = server
+        self._app = app
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._stop = _StopFlag()
+        self._ready = threading.Event()
+        self._dirs: set[str] = set()
+
+    # -- life cycle --------------------------------------------------------------------
+    def start(self) -> None:
+        """Start watching, once; later calls do nothing (cheap: it runs on every request)."""
+        if self._thread is not None or self._stop.stopped:
+            return
+        with self._lock:
+            if self._thread is not None or self._stop.stopped:
+                return
+            try:
+                import watchfiles  # noqa: F401
+            except ImportError:
+                logger.warning("watchfiles is not installed: edited files are not picked up"
+                               " and pages are not hot-updated. pip install watchfiles")
+                self._stop.stopped = True
+                return
+            self._thread = threading.Thread(target=self._run, name="flask-vite-watcher",
+                                            daemon=True)
+            self._thread.start()
+
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        """Wait until the first watch is set up (a change made before that may be missed)."""
+        return self._ready.wait(timeout)
+
+    @property
+    def running(self) -> bool:
+        thread = self._thread
+        return thread is not None and thread.is_alive()
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop watching and wait for the thread."""
+        with self._lock:
+            self._stop.stopped = True
+            thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+
+    # -- what to watch -------------------------------------------------------------------
+    def roots(self) -> list[Path]:
+        """The folders watched with their subfolders."""
+        config = self.server.config
+        roots = [config.root]
+        if config.reload_on_python_change:
+            roots += [Path(self._app.root_path), *template_folders(self._app)]
+        return [Path(os.path.realpath(r)) for r in roots if os.path.isdir(r)]
+
+    def _ignored_paths(self) -> set[str]:
+        config = self.server.config
+        return {os.path.realpath(config.out_dir), os.path.realpath(config.cache_dir)}
+
+    def _walk(self, roots: t.Iterable[str | Path]) -> set[str]:
+        return list_dirs(roots, self._ignored_paths())
+
+    # -- the loop ------------------------------------------------------------------------
+    def _run(self) -> None:
+        from watchfiles._rust_notify import RustNotify
+
+        notify: RustNotify | None = None
+        try:
+            self._dirs = self._walk(self.roots())
+            notify = self._open(RustNotify)
+            self._ready.set()
+            while not self._stop.stopped:
+                changes = _blocking(notify.watch, DEBOUNCE_MS, STEP_MS, 0, self._stop)
+                if not isinstance(changes, set):
+                    continue  # "stop" (the loop ends) or "signal"
+                try:
+                    rebuild = self._dispatch(changes)
+                except Exception:  # one bad event must not stop the watching
+                    logger.exception("handling file changes failed: %s", sorted(changes))
+                    rebuild = False
+                if rebuild and not self._stop.stopped:
+                    # Open the new watch before closing the old, so nothing is missed between.
+                    fresh = self._open(RustNotify)
+                    notify.close()
+                    notify = fresh
+        except Exception:
+            logger.exception("the file watcher stopped")
+        finally:
+            self._ready.set()
+            if notify is not None:
+                notify.close()
+
+    def _open(self, rust_notify: t.Any) -> t.Any:
+        force_polling = os.environ.get("WATCHFILES_FORCE_POLLING", "").lower() in ("1", "true", "yes")
+        for _attempt in range(5):
+            dirs = sorted(d for d in self._dirs if os.path.isdir(d))
+            try:
+                return rust_notify(dirs, False, force_polling, 300, False, True)
+            except FileNotFoundError:  # a folder went away while we listed them
+                self._dirs = {d for d in self._dirs if os.path.isdir(d)}
+        return rust_notify(sorted(d for d in self._dirs if os.path.isdir(d)), False, force_polling,
+                           300, False, True)
+
+    def _dispatch(self, raw: set[tuple[int, str]]) -> bool:
+        """Handle one batch of changes; ``True`` when the watched folders changed."""
+        from . import hmr
+
+        by_path: dict[str, set[int]] = {}
+        for change, path in raw:
+            by_path.setdefault(path, set()).add(change)
+        rebuild = False
+        events: list[tuple[hmr.ChangeType, str]] = []
+        for path in sorted(by_path):
+            kinds = by_path[path]
+            if path in self._dirs and not os.path.isdir(path):
+                self._dirs = {d for d in self._dirs if d != path and not d.startswith(path + "/")}
+                rebuild = True
+                continue
+            if os.path.isdir(path):
+                if path not in self._dirs and not _ignored_dir(path, self._ignored_paths()):
+                    new = self._walk([path])
+                    self._dirs |= new
+                    rebuild = True
+                    # Files written into a folder before its watch existed.
+                    for folder in sorted(new):
+                        for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+                            if entry.is_file() and not ignored_file(entry.path):
+                                events.append(("create", Path(entry.path).as_posix()))
+                continue
+            if ignored_file(path):
+                continue
+            posix = Path(path).as_posix()
+            if not os.path.exists(path):
+                events.append(("delete", posix))
+            elif ADDED in kinds and not self._has_modules(posix):
+                events.append(("create", posix))
+            else:
+                # Editors that save by renaming a new file over the old one
+                # make an "added" event for a file the graph already knows.
+                events.append(("update", posix))
+        self._handle(events)
+        return rebuild
+
+    def _has_modules(self, file: str) -> bool:
+        client = self.server.environments.get("client")
+        return client is not None and bool(client.module_graph.get_modules_by_file(file))
+
+    def _handle(self, events: list[tuple[t.Any, str]]) -> None:
+        from . import hmr
+
+        server = self.server
+        config = server.config
+        reload_for: str | None = None
+        templates = [Path(os.path.realpath(p)).as_posix().rstrip("/") + "/"
+                     for p in template_folders(self._app)]
+        restarting = _restarted_by_reloader()
+        for change, file in events:
+            if config.reload_on_python_change:
+                if any(file.startswith(folder) for folder in templates):
+                    reload_for = reload_for or file
+                    continue
+                if file.endswith(".py"):
+                    if file in restarting:
+                        # werkzeug's reloader restarts the process for this file:
+                        # the pages see their connection drop and reload once the
+                        # new server answers. A reload now would reach the old one.
+                        logger.debug("%s: left to the reloader", file)
+                    else:
+                        reload_for = reload_for or file
+                    continue
+            elif file.endswith(".py"):
+                continue
+            hmr.handle_file_change(server, change, file)
+        if reload_for is not None:
+            hmr.reload_pages(server, reload_for)
+
+
+def template_folders(app: Flask) -> list[Path]:
+    """The Jinja template folders of the app and of its blueprints."""
+    folders: list[Path] = []
+    if app.template_folder:
+        folders.append(Path(app.root_path, app.template_folder))
+    for blueprint in app.iter_blueprints():
+        if blueprint.template_folder:
+            folders.append(Path(blueprint.root_path, blueprint.template_folder))
+    return [f for f in folders if f.is_dir()]
+
+
+def list_dirs(roots: t.Iterable[str | Path], ignored_paths: t.AbstractSet[str] = frozenset()) -> set[str]:
+    """Every folder under ``roots`` (real paths), skipping :data:`IGNORED_DIRS`,
+    ``ignored_paths`` and virtualenvs (folders holding ``pyvenv.cfg``)."""
+    found: set[str] = set()
+    for root in roots:
+        root = os.path.realpath(root)
+        if not os.path.isdir(root) or _ignored_dir(root, ignored_paths):
+            continue
+        for folder, subdirs, _files in os.walk(root):
+            if folder in found:
+                subdirs[:] = []
+                continue
+            found.add(folder)
+            subdirs[:] = [d for d in subdirs
+                          if not _ignored_dir(os.path.join(folder, d), ignored_paths)
+                          and not os.path.islink(os.path.join(folder, d))]
+    return found
+
+
+def _ignored_dir(path: str, ignored_paths: t.AbstractSet[str]) -> bool:
+    return (os.path.basename(path) in IGNORED_DIRS or path in ignored_paths
+            or os.path.exists(os.path.join(path, "pyvenv.cfg")))
+
+
+def ignored_file(path: str) -> bool:
+    """Editor swap and backup files, compiled Python."""
+    name = os.path.basename(path)
+    return name.endswith(_IGNORED_SUFFIXES) or name.startswith(_IGNORED_PREFIXES)
+
+
+def _restarted_by_reloader() -> set[str]:
+    """Python files werkzeug's reloader restarts the server for (empty without it)."""
+    if os.environ.get("WERKZEUG_RUN_MAIN") != "true":
+        return set()
+    files: set[str] = set()
+    for module in list(sys.modules.values()):
+        name = getattr(module, "__file__", None)
+        if isinstance(name, str) and name.endswith(".py"):
+            files.add(Path(os.path.realpath(name)).as_posix())
+    return files
+
+
+class _StopFlag:
+    """The ``stop_event`` of ``RustNotify.watch``: read from a native thread under
+    gevent, where a gevent ``Event`` must not be touched, so a plain flag."""
+
+    def __init__(self) -> None:
+        self.stopped = False
+
+    def is_set(self) -> bool:
+        return self.stopped
+
+
+def _blocking(fn: t.Callable[..., t.Any], *args: t.Any) -> t.Any:
+    """Call ``fn`` (which blocks in native code); under gevent in a native thread,
+    so other greenlets run meanwhile."""
+    if _gevent_patched():
+        import gevent  # type: ignore[import-untyped]
+
+        return gevent.get_hub().threadpool.apply(fn, args)
+    return fn(*args)
+
+
+def _gevent_patched() -> bool:
+    if "gevent" not in sys.modules:
+        return False
+    from gevent import monkey
+
+    return bool(monkey.is_module_patched("threading"))
