@@ -116,7 +116,7 @@ def propagate_update(
         boundaries.append(Boundary(node, node, is_within_circular_import(node, chain)))
     elif not node.importers:
         return True
-    for importer in tuple(node.importers):  # a copy: requests may add importers meanwhile
+    for importer in _importers(node):
         sub_chain = [*chain, importer]
         if node in importer.accepted_hmr_deps:
             boundaries.append(
@@ -149,7 +149,7 @@ def is_within_circular_import(
     if node in seen:
         return False
     seen.add(node)
-    for importer in tuple(node.importers):
+    for importer in _importers(node):
         if importer is node:
             continue
         if importer in node_chain:
@@ -163,6 +163,12 @@ def is_within_circular_import(
                 importer, node_chain, [*current, importer], seen):
             return True
     return False
+
+
+def _importers(node: ModuleNode) -> list[ModuleNode]:
+    # A sorted copy: requests may add importers meanwhile, and a set's order
+    # changes from run to run (Vite's sets keep insertion order).
+    return sorted(tuple(node.importers), key=lambda m: m.url)
 
 
 def is_explicit_import_required(url: str) -> bool:
@@ -296,7 +302,7 @@ def invalidate_from_client(
         return None
     _invalidations[node] = node.last_hmr_timestamp
     logger.info("hmr invalidate %s%s", path, f" {message}" if message else "")
-    importers = [m for m in tuple(node.importers) if m is not node]  # self-imports do not count
+    importers = [m for m in _importers(node) if m is not node]  # self-imports do not count
     return update_modules(graph, node.file or path, importers, node.last_hmr_timestamp,
                           root=root, first_invalidated_by=first_invalidated_by or path)
 
