@@ -1,0 +1,216 @@
+"""The file watcher on real folders: what it watches, which events it reports,
+and that it starts lazily and stops cleanly."""
+from __future__ import annotations
+
+import os
+import queue
+import threading
+import time
+import typing as t
+from pathlib import Path
+
+import pytest
+from flask import Blueprint, Flask
+
+from flask_vite import FlaskVite
+from flask_vite.server import hmr
+from flask_vite.server.watcher import FileWatcher, ignored_file, list_dirs
+
+TIMEOUT = 10.0
+Event = t.Tuple[str, str]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """An app folder: app.py, templates/, a venv, and the Vite root frontend/."""
+    (tmp_path / "app.py").write_text("x = 1\n")
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "page.html").write_text("<p>{{ x }}</p>\n")
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "views.py").write_text("y = 1\n")
+    (tmp_path / ".venv" / "lib").mkdir(parents=True)
+    (tmp_path / ".venv" / "pyvenv.cfg").write_text("home = /usr\n")
+    (tmp_path / "env" / "lib").mkdir(parents=True)
+    (tmp_path / "env" / "pyvenv.cfg").write_text("home = /usr\n")
+    root = tmp_path / "frontend"
+    for folder in ("src/components", "node_modules/react", "node_modules/.vite/deps", "dist",
+                   ".git/objects", "public"):
+        (root / folder).mkdir(parents=True)
+    (root / "index.html").write_text("<html><head></head><body></body></html>\n")
+    (root / "package.json").write_text("{}")
+    (root / "src" / "main.ts").write_text("export {}\n")
+    return tmp_path
+
+
+def test_list_dirs_skips_ignored_folders(project: Path) -> None:
+    root = project / "frontend"
+    dirs = list_dirs([project], {str(root / "dist"), str(root / "node_modules/.vite")})
+    names = {Path(d).relative_to(project).as_posix() for d in dirs}
+    assert names == {".", "templates", "pkg", "frontend", "frontend/src",
+                     "frontend/src/components", "frontend/public"}
+
+
+@pytest.mark.parametrize(("name", "ignored"), [
+    ("main.ts", False), (".env", False), ("main.ts~", True), (".main.ts.swp", True),
+    (".#main.ts", True), ("x.pyc", True), ("views.py", False),
+])
+def test_editor_files_are_ignored(name: str, ignored: bool) -> None:
+    assert ignored_file(f"/app/src/{name}") is ignored
+
+
+class Recorder:
+    """Stands in for hmr.handle_file_change / hmr.reload_pages."""
+
+    def __init__(self) -> None:
+        self.events: queue.Queue[Event] = queue.Queue()
+
+    def file_change(self, server: object, change: str, file: str) -> None:
+        self.events.put((change, file))
+
+    def reload(self, server: object, file: str) -> None:
+        self.events.put(("reload", file))
+
+    def expect(self, *expected: Event) -> None:
+        """Wait for these events (any order); others in between are kept out."""
+        wanted = set(expected)
+        deadline = time.monotonic() + TIMEOUT
+        got: list[Event] = []
+        while wanted - set(got):
+            try:
+                got.append(self.events.get(timeout=max(0.0, deadline - time.monotonic())))
+            except queue.Empty:
+                raise AssertionError(f"waited for {sorted(wanted)}; got {got}") from None
+        unexpected = [e for e in got if e not in expected]
+        assert unexpected == [], unexpected
+
+    def quiet(self, seconds: float = 0.3) -> None:
+        """No event for a while (the watcher reports within a few steps)."""
+        try:
+            event = self.events.get(timeout=seconds)
+        except queue.Empty:
+            return
+        raise AssertionError(f"unexpected event {event}")
+
+
+@pytest.fixture
+def watched(project: Path, monkeypatch: pytest.MonkeyPatch) -> t.Iterator[tuple[Flask, Recorder]]:
+    recorder = Recorder()
+    monkeypatch.setattr(hmr, "handle_file_change", recorder.file_change)
+    monkeypatch.setattr(hmr, "reload_pages", recorder.reload)
+    app = Flask("app", root_path=str(project))
+    admin = Blueprint("admin", "admin", root_path=str(project / "pkg"), template_folder="tpl")
+    (project / "pkg" / "tpl").mkdir()
+    app.register_blueprint(admin)
+    app.config.update(VITE_ROOT="frontend", VITE_DEV=True)
+    FlaskVite(app)
+    baseline = set(threading.enumerate())
+    watcher = app.extensions["vite"].dev_server.watcher
+    assert not watcher.running  # lazily: only once a request comes
+    app.test_client().get("/nothing-here").close()
+    assert watcher.wait_ready(TIMEOUT) and watcher.running
+    yield app, recorder
+    app.extensions["vite"].close()
+    assert not watcher.running
+    assert set(threading.enumerate()) <= baseline | {threading.current_thread()}
+
+
+def posix(path: Path) -> str:
+    return path.as_posix()
+
+
+def test_edits_creations_and_deletions_in_the_root(watched: tuple[Flask, Recorder],
+                                                   project: Path) -> None:
+    _, recorder = watched
+    src = project / "frontend" / "src"
+    (src / "main.ts").write_text("export const x = 1\n")
+    recorder.expect(("update", posix(src / "main.ts")))
+    (src / "new.ts").write_text("export {}\n")
+    recorder.expect(("create", posix(src / "new.ts")))
+    (src / "new.ts").unlink()
+    recorder.expect(("delete", posix(src / "new.ts")))
+    (project / "frontend" / ".env").write_text("VITE_A=1\n")
+    recorder.expect(("create", posix(project / "frontend" / ".env")))
+
+
+def test_new_folders_are_watched_with_their_files(watched: tuple[Flask, Recorder],
+                                                  project: Path) -> None:
+    _, recorder = watched
+    folder = project / "frontend" / "src" / "pages" / "deep"
+    folder.mkdir(parents=True)
+    (folder / "a.ts").write_text("export {}\n")
+    recorder.expect(("create", posix(folder / "a.ts")))
+    (folder / "a.ts").write_text("export const a = 1\n")
+    recorder.expect(("update", posix(folder / "a.ts")))
+
+
+def test_ignored_folders_and_files_stay_quiet(watched: tuple[Flask, Recorder],
+                                              project: Path) -> None:
+    _, recorder = watched
+    root = project / "frontend"
+    (root / "node_modules" / "react" / "index.js").write_text("x\n")
+    (root / "node_modules" / ".vite" / "deps" / "react.js").write_text("x\n")
+    (root / "dist" / "index.html").write_text("x\n")
+    (root / ".git" / "objects" / "x").write_text("x\n")
+    (project / ".venv" / "lib" / "site.py").write_text("x\n")
+    (root / "src" / ".main.ts.swp").write_text("x\n")
+    recorder.quiet()
+
+
+def test_python_and_template_changes_reload_the_pages(watched: tuple[Flask, Recorder],
+                                                      project: Path) -> None:
+    _, recorder = watched
+    (project / "app.py").write_text("x = 2\n")
+    recorder.expect(("reload", posix(project / "app.py")))
+    (project / "pkg" / "views.py").write_text("y = 2\n")
+    recorder.expect(("reload", posix(project / "pkg" / "views.py")))
+    (project / "templates" / "page.html").write_text("<p>changed</p>\n")
+    recorder.expect(("reload", posix(project / "templates" / "page.html")))
+    (project / "pkg" / "tpl" / "admin.html").write_text("<p>admin</p>\n")
+    recorder.expect(("reload", posix(project / "pkg" / "tpl" / "admin.html")))
+
+
+def test_python_files_the_reloader_restarts_for_are_left_to_it(
+        watched: tuple[Flask, Recorder], project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _, recorder = watched
+    import types
+
+    module = types.ModuleType("fixture_app")
+    module.__file__ = str(project / "app.py")
+    monkeypatch.setitem(__import__("sys").modules, "fixture_app", module)
+    monkeypatch.setenv("WERKZEUG_RUN_MAIN", "true")
+    (project / "app.py").write_text("x = 3\n")
+    # Imported, so werkzeug restarts the server: the pages reload once it is back.
+    recorder.quiet(0.5)
+    (project / "pkg" / "views.py").write_text("y = 3\n")
+    recorder.expect(("reload", posix(project / "pkg" / "views.py")))
+
+
+def test_python_reload_can_be_turned_off(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    recorder = Recorder()
+    monkeypatch.setattr(hmr, "handle_file_change", recorder.file_change)
+    monkeypatch.setattr(hmr, "reload_pages", recorder.reload)
+    app = Flask("app", root_path=str(project))
+    app.config.update(VITE_ROOT="frontend", VITE_DEV=True, VITE_RELOAD_ON_PYTHON_CHANGE=False)
+    FlaskVite(app)
+    watcher: FileWatcher = app.extensions["vite"].dev_server.watcher
+    try:
+        assert [p.as_posix() for p in watcher.roots()] == [posix(project / "frontend")]
+        watcher.start()
+        assert watcher.wait_ready(TIMEOUT)
+        (project / "app.py").write_text("x = 4\n")
+        (project / "frontend" / "src" / "main.ts").write_text("export const y = 1\n")
+        recorder.expect(("update", posix(project / "frontend" / "src" / "main.ts")))
+    finally:
+        app.extensions["vite"].close()
+
+
+def test_close_before_start_and_twice(project: Path) -> None:
+    app = Flask("app", root_path=str(project))
+    app.config.update(VITE_ROOT="frontend", VITE_DEV=True)
+    FlaskVite(app)
+    watcher = app.extensions["vite"].dev_server.watcher
+    app.extensions["vite"].close()
+    app.extensions["vite"].close()
+    watcher.start()  # after close: stays stopped
+    assert not watcher.running
+    assert os.path.isdir(project)
