@@ -7,12 +7,15 @@ update and is gone after a page reload.
 """
 from __future__ import annotations
 
+import json
+import threading
 import time
 import typing as t
 from pathlib import Path
 
 import pytest
 from flask import Flask
+from werkzeug.serving import make_server
 
 from tests.apps import CREATE_VITE, dev_app, make_template_app
 
@@ -36,10 +39,11 @@ def wait_until(condition: t.Callable[[], object], timeout: float = UPDATE_TIMEOU
 class Session:
     """A template app served on a live server, open in a page."""
 
-    def __init__(self, app: Flask, page: Page, url: str) -> None:
+    def __init__(self, app: Flask, page: Page, server: t.Any) -> None:
         self.app = app
         self.page = page
-        self.url = url
+        self.server = server
+        self.url = server.url_for("/")
         self.root = Path(app.extensions["vite"].config.root)
 
     def open(self, ready: str) -> None:
@@ -76,8 +80,7 @@ def open_template(tmp_path: Path, page: Page, live_server: t.Any) -> t.Iterator[
         root = make_template_app(CREATE_VITE, template, tmp_path / template)
         app = dev_app(root)
         apps.append(app)
-        server = live_server(app)
-        return Session(app, page, server.url_for("/"))
+        return Session(app, page, live_server(app))
 
     yield start
     for app in apps:
@@ -105,3 +108,145 @@ def test_vanilla_edit_without_boundary_reloads(open_template: t.Callable[..., Se
                     UPDATE_TIMEOUT)
     assert not s.marker_kept()
     assert s.page.console_errors == []
+
+
+def test_react_css_edit_updates_style_in_place(open_template: t.Callable[..., Session]) -> None:
+    s = open_template("template-react-ts")
+    s.open("document.querySelector('button.counter') !== null")
+    s.page.click("button.counter")
+    s.page.wait_for("document.querySelector('button.counter').textContent.includes('1')")
+    s.edit("src/App.css", "padding: 5px 10px;", "padding: 7px 11px;")
+    s.page.wait_for("getComputedStyle(document.querySelector('button.counter')).paddingLeft"
+                    " === '11px'", UPDATE_TIMEOUT)
+    assert s.marker_kept()
+    # React's state is untouched: no reload, no re-render from scratch.
+    assert "1" in s.page.text("button.counter")
+    assert s.logged("[vite] hot updated: /src/App.css")
+    assert s.page.console_errors == []
+
+
+def overlay_text(page: Page, part: str) -> str | None:
+    return t.cast(t.Optional[str], page.evaluate(
+        f"document.querySelector('vite-error-overlay')?.shadowRoot"
+        f".querySelector({json.dumps(part)})?.textContent ?? null"))
+
+
+@pytest.mark.parametrize(("template", "path", "old", "new", "error_at"), [
+    # error_at: where in `new` esbuild stops.
+    ("template-vanilla-ts", "src/counter.ts", "let counter = 0", "let counter = = 0", 14),
+    ("template-react-ts", "src/App.tsx", "const [count, setCount] = useState(0)",
+     "const [count, setCount] = useState(0))", 37),
+])
+def test_syntax_error_shows_the_overlay_until_fixed(
+        open_template: t.Callable[..., Session], template: str, path: str, old: str, new: str,
+        error_at: int) -> None:
+    ready = "document.querySelector('button.counter')?.textContent === 'Count is 0'"
+    s = open_template(template)
+    s.open(ready)
+    source = (s.root / path).read_text()
+    s.edit(path, old, new)
+    line_index = source[:source.index(old)].count("\n")
+    line_text = source.splitlines()[line_index].replace(old, new)
+    column = line_text.index(new) + error_at
+    s.page.wait_for("document.querySelector('vite-error-overlay') !== null", UPDATE_TIMEOUT)
+    where = overlay_text(s.page, ".file") or ""
+    assert where.startswith((s.root / path).as_posix() + f":{line_index + 1}:"), where
+    assert int(where.rsplit(":", 1)[1]) == column, where
+    message = overlay_text(s.page, ".message-body") or ""
+    assert message.startswith("Transform failed with 1 error"), message
+    frame = overlay_text(s.page, ".frame") or ""
+    assert f"{line_index + 1}  |  " in frame and "^" in frame, frame
+
+    s.page.evaluate("window.__marker = 'kept'")
+    s.edit(path, new, old)
+    s.page.wait_for(f"!document.querySelector('vite-error-overlay') && ({ready})", UPDATE_TIMEOUT)
+    assert not s.marker_kept()  # a module without a boundary: the page reloaded
+    s.wait_connected()
+    s.page.click("button.counter")
+    s.page.wait_for("document.querySelector('button.counter').textContent === 'Count is 1'")
+
+
+GLOB_MAIN = """\
+const titles = import.meta.glob<string>('./pages/*.ts', { eager: true, import: 'title' })
+document.querySelector('#app')!.textContent = Object.values(titles).sort().join(',')
+import.meta.hot?.accept()
+"""
+
+
+def test_file_matched_by_a_glob_shows_up(tmp_path: Path, page: Page, live_server: t.Any) -> None:
+    root = tmp_path / "globapp"
+    (root / "src" / "pages").mkdir(parents=True)
+    (root / "package.json").write_text('{"name": "globapp", "private": true}')
+    (root / "index.html").write_text(
+        '<!doctype html><html><head></head><body><div id="app"></div>'
+        '<script type="module" src="/src/main.ts"></script></body></html>')
+    (root / "src" / "main.ts").write_text(GLOB_MAIN)
+    for name in ("a", "b"):
+        (root / "src" / "pages" / f"{name}.ts").write_text(f"export const title = '{name}'\n")
+    app = dev_app(root)
+    try:
+        s = Session(app, page, live_server(app))
+        s.open("document.querySelector('#app').textContent === 'a,b'")
+        (root / "src" / "pages" / "c.ts").write_text("export const title = 'c'\n")
+        page.wait_for("document.querySelector('#app').textContent === 'a,b,c'", UPDATE_TIMEOUT)
+        assert s.marker_kept()  # main.ts accepts itself: re-run in place
+        (root / "src" / "pages" / "a.ts").unlink()
+        page.wait_for("document.querySelector('#app').textContent === 'b,c'", UPDATE_TIMEOUT)
+        assert s.marker_kept()
+        assert page.console_errors == []
+    finally:
+        app.extensions["vite"].close()
+
+
+class NoUpgrade:
+    """A WSGI server that cannot hand its socket to the app (as many cannot)."""
+
+    def __init__(self, app: t.Any) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, t.Any], start_response: t.Any) -> t.Any:
+        environ.pop("werkzeug.socket", None)
+        return self.app(environ, start_response)
+
+
+def test_event_stream_fallback_in_the_browser(open_template: t.Callable[..., Session]) -> None:
+    s = open_template("template-vanilla-ts")
+    s.app.wsgi_app = NoUpgrade(s.app.wsgi_app)  # type: ignore[method-assign]
+    s.open("document.querySelector('button.counter') !== null")
+    assert s.logged("[vite] connected to the event stream (no WebSocket on this server).")
+    clients = s.app.extensions["vite"].dev_server.hot.clients
+    assert [c.transport for c in clients] == ["sse"]
+    s.edit("src/style.css", "--accent: #aa3bff;", "--accent: rgb(4, 5, 6);")
+    s.page.wait_for(
+        "getComputedStyle(document.documentElement).getPropertyValue('--accent').trim()"
+        " === 'rgb(4, 5, 6)'", UPDATE_TIMEOUT)
+    assert s.marker_kept()
+    # The only error: the browser's own line about the refused WebSocket.
+    errors = [m for m in s.page.console_errors if "WebSocket" not in m["text"]]
+    assert errors == []
+
+
+def test_page_reloads_when_the_server_is_back(open_template: t.Callable[..., Session]) -> None:
+    s = open_template("template-vanilla-ts")
+    s.open("document.querySelector('button.counter') !== null")
+    port = s.server.port
+    # The server goes away, as when flask run's reloader restarts the process.
+    s.server.stop()
+    s.app.extensions["vite"].close()
+    wait_until(lambda: s.logged("[vite] server connection lost. Polling for restart..."),
+               what="the client to notice")
+    s.page.clear_logs()
+    # A new process serves the same app on the same port.
+    app = dev_app(s.root)
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        s.wait_connected()
+        s.page.wait_for("document.querySelector('button.counter') !== null", UPDATE_TIMEOUT)
+        assert not s.marker_kept()
+    finally:
+        app.extensions["vite"].close()
+        server.shutdown()
+        thread.join(UPDATE_TIMEOUT)
+        server.server_close()
