@@ -1,0 +1,1000 @@
+"""Dev server benchmark: flask-vite in the Flask process vs Vite 8 in Express.
+
+Two apps, each copied from the same files to one folder per side:
+
+* ``react-ts`` -- create-vite 9.3.0's ``template-react-ts``, unmodified;
+* ``gen500``   -- a generated React + TS app of 500 modules (50 folders x 10
+  modules, 50 CSS files; see :mod:`benchmarks._apps`).
+
+Sides, each started as its own process (own process group) on 127.0.0.1:
+
+* ``flask-vite`` -- ``python app.py PORT`` in a Flask project folder (``app.py``
+  next to ``frontend/``, the app's files): a Flask app that only calls
+  ``FlaskVite(app)`` with ``VITE_ROOT="frontend"``, ``VITE_DEV=True``, served
+  by werkzeug's ``run_simple(threaded=True)`` -- what ``flask run`` does, minus
+  the reloader and the debugger; werkzeug's request log is on, to a file.
+  Front-end dependencies installed with flask-vite's own installer
+  (``flask_vite.npm.installer.install(root, production=True)``). Its
+  ``.pyc`` files are written once (this machine sets
+  ``PYTHONDONTWRITEBYTECODE``; ``pip install`` would have compiled them).
+* ``vite`` -- ``node server.mjs PORT``: ``createServer({server: {middlewareMode:
+  true, hmr: {server}}, appType: 'spa'})`` + ``app.use(vite.middlewares)`` in
+  Express 5; dependencies installed with the system's ``npm install`` (the
+  app's ``package.json``, which has ``vite`` and ``@vitejs/plugin-react``;
+  Express added with ``--no-save``). The app's ``vite.config.ts``
+  (``plugins: [react()]``) is used as is, so Vite also does React Fast
+  Refresh work (the ``/@react-refresh`` runtime, a preamble, registration
+  code in every component) that flask-vite does not do yet.
+* ``vite-plain`` (not run by default) -- the same, with ``configFile: false``:
+  Vite without any plugin, for a like-for-like look at that asymmetry.
+
+Scenarios. "Loaded" means: the app's marker element is in the DOM (all
+static imports fetched and evaluated, React rendered: ``button.counter`` /
+``#bench-ready``) and the page's resource timing list has stopped growing
+for 0.3 s; the end time is the later of the marker (a MutationObserver
+injected before the page's scripts) and the last resource's ``responseEnd``,
+from the page clock, so polling adds nothing. The browser's own icon
+fetches are left out. A check of each loaded page (images, CSS applied,
+section count) reports problems as ``PROBLEM`` lines.
+
+* ``cold``   -- ``node_modules/.vite`` removed (both sides keep their dependency
+  optimizer cache there), server process started, port polled every 5 ms, a
+  fresh browser context navigates to ``/``: from process start to loaded.
+  ``up`` is the part until the port accepted a connection.
+* ``warm``   -- the same server process still running (transform caches
+  warm), a new browser context (empty HTTP cache: every module is requested,
+  both sides answer 200): from navigation to loaded.
+* ``reload`` -- then a plain reload of that page (HTTP cache kept: both sides
+  answer the revalidations with 304; ``?v=`` dependency URLs come from the
+  cache): from reload to loaded.
+
+Each cold round starts a new server; the warm runs are spread over the
+rounds' servers; the sides' order alternates between rounds. Besides wall
+times, the server's CPU time (user + system of its whole process group:
+Python + esbuild, or Node) over each span is reported: on a shared or small
+machine it is steadier than wall time, and it says how much of the time is
+the server's. ``answers`` lines show how the last load of each kind was
+answered (status on the wire, ``cache`` = not requested) and the page size.
+
+Usage (from the repository root, with the project's virtualenv)::
+
+    .venv/bin/python benchmarks/devserver.py [--runs 5] [--warm-runs 10]
+        [--apps react-ts,gen500] [--sides flask-vite,vite[,vite-plain]]
+        [--work /tmp/flask-vite-bench] [--fresh] [--profile DIR]
+
+The scratch folder is reused between invocations (installs are skipped when
+its stamp matches); ``--fresh`` rebuilds it. ``--profile DIR`` samples the
+Flask process with ``py-spy record --gil`` during each phase (cold, warm,
+reload), writes the collapsed stacks per app and phase there and prints the
+hottest frames; py-spy must be installed (``pip install py-spy``). Profiled
+times are not the benchmark's numbers. Node and npm are used only for the
+reference side. Every process started here is killed at the end.
+"""
+from __future__ import annotations
+
+import argparse
+import atexit
+import collections
+import contextlib
+import dataclasses
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import traceback
+import typing as t
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(REPO))
+
+from benchmarks._apps import READY_SELECTOR, expected_sections, make_generated_app
+from tests.apps import CREATE_VITE, template_source
+from tests.browser import Browser, BrowserTimeout, Page
+
+DEFAULT_WORK = Path("/tmp/flask-vite-bench")
+SIDES = ("flask-vite", "vite", "vite-plain")
+DEFAULT_SIDES = ("flask-vite", "vite")
+APPS = ("react-ts", "gen500")
+#: Bump when the way the scratch folder is prepared changes.
+SETUP_VERSION = 4
+#: Seconds the resource timing list must stay the same size to count as settled.
+SETTLE = 0.3
+#: Seconds one page may take to load (cold, 500 modules, a slow machine).
+LOAD_TIMEOUT = 180.0
+#: Seconds a server may take to open its port.
+START_TIMEOUT = 120.0
+
+EXPRESS_SPEC = "express@5"
+
+SERVER_MJS = """\
+// Vite in middleware mode inside a tiny Express server (the reference side).
+// BENCH_VITE_PLAIN=1: without the app's vite.config.ts (no plugins).
+import http from 'node:http'
+import express from 'express'
+import { createServer } from 'vite'
+
+const port = Number(process.argv[2])
+const app = express()
+const server = http.createServer(app)
+const vite = await createServer({
+  ...(process.env.BENCH_VITE_PLAIN === '1' ? { configFile: false } : {}),
+  server: { middlewareMode: true, hmr: { server } },
+  appType: 'spa',
+})
+app.use(vite.middlewares)
+server.listen(port, '127.0.0.1', () => console.log(`listening on ${port}`))
+for (const sig of ['SIGTERM', 'SIGINT']) {
+  process.on(sig, async () => { await vite.close(); process.exit(0) })
+}
+"""
+
+APP_PY = """\
+# flask-vite's side, laid out as a Flask project: app.py next to frontend/.
+# A Flask app that only calls FlaskVite(app) in dev mode, served by
+# werkzeug's threaded server (what `flask run` uses, minus the reloader and
+# the debugger).
+import sys
+
+from flask import Flask
+from werkzeug.serving import run_simple
+
+from flask_vite import FlaskVite
+
+app = Flask(__name__)
+app.config.update(VITE_ROOT="frontend", VITE_DEV=True)
+FlaskVite(app)
+
+if __name__ == "__main__":
+    run_simple("127.0.0.1", int(sys.argv[1]), app, threaded=True, use_reloader=False,
+               use_debugger=False)
+"""
+
+#: Injected into every document before its own scripts: a big enough resource
+#: timing buffer (the default 250 entries would drop most of gen500's), and
+#: the page-clock time at which the app's marker element first appears.
+READY_SCRIPT = """\
+(() => {
+  performance.setResourceTimingBufferSize(100000);
+  const selector = SELECTOR;
+  const mark = () => {
+    if (window.__benchReady === undefined && document.querySelector(selector)) {
+      window.__benchReady = performance.timeOrigin + performance.now();
+    }
+  };
+  new MutationObserver(mark).observe(document, { childList: true, subtree: true });
+})()
+"""
+
+#: The page's resources, less the browser's own icon fetches (``/favicon.ico``
+#: and ``<link rel=icon>``): Chromium makes those after the load, at no fixed
+#: time, and the app does not wait for them.
+RESOURCES_JS = """\
+(() => {
+  const icons = new Set([...document.querySelectorAll('link[rel~=icon]')].map(l => l.href));
+  icons.add(location.origin + '/favicon.ico');
+  return performance.getEntriesByType('resource').filter(e => !icons.has(e.name));
+})()"""
+
+SNAPSHOT_JS = """\
+(() => {
+  const r = RESOURCES;
+  return {
+    n: r.length,
+    end: r.reduce((m, e) => Math.max(m, e.responseEnd), 0),
+    bytes: r.reduce((s, e) => s + e.decodedBodySize, 0),
+    origin: performance.timeOrigin,
+    ready: window.__benchReady ?? null,
+    complete: document.readyState === 'complete',
+  };
+})()
+""".replace("RESOURCES", RESOURCES_JS)
+
+
+
+# --- processes ------------------------------------------------------------------
+
+_RUNNING: list[Server] = []
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    """One server process in its own process group; :meth:`stop` ends the group."""
+
+    def __init__(self, cmd: list[str], cwd: Path, log: Path, env: dict[str, str]) -> None:
+        self.cmd, self.cwd, self.log, self.env = cmd, cwd, log, env
+        self.process: subprocess.Popen[bytes] | None = None
+        self.port = free_port()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    def start(self) -> None:
+        with open(self.log, "wb") as log:
+            self.process = subprocess.Popen(
+                [*self.cmd, str(self.port)], cwd=self.cwd, env=self.env,
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        _RUNNING.append(self)
+
+    def wait_port(self, timeout: float = START_TIMEOUT) -> None:
+        assert self.process is not None
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.tail()}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"port {self.port} not open after {timeout}s:\n{self.tail()}")
+                time.sleep(0.005)
+
+    def cpu_seconds(self) -> float | None:
+        """CPU time (user + system) of every live process in the server's group."""
+        by_command = self.cpu_by_command()
+        return None if by_command is None else sum(by_command.values())
+
+    def cpu_by_command(self) -> dict[str, float] | None:
+        """:meth:`cpu_seconds` per command name (``python``, ``esbuild``, ``node``)."""
+        if self.process is None or not os.path.isdir("/proc"):
+            return None
+        ticks: dict[str, int] = collections.Counter()
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry.name}/stat") as f:
+                    data = f.read()
+            except OSError:
+                continue
+            fields = data[data.rindex(")") + 2:].split()
+            # fields[0] is stat's 3rd field (state): pgrp is the 5th, utime/stime the 14th/15th.
+            if int(fields[2]) == self.process.pid:
+                command = data[data.index("(") + 1:data.rindex(")")]
+                ticks[command] += int(fields[11]) + int(fields[12])
+        return {k: v / _CLOCK_TICKS for k, v in ticks.items()}
+
+    def tail(self, lines: int = 30) -> str:
+        try:
+            text = self.log.read_text(errors="replace").splitlines()
+        except OSError:
+            return "(no log)"
+        return "\n".join(text[-lines:]) or "(empty log)"
+
+    def stop(self) -> None:
+        process = self.process
+        if process is None:
+            return
+        if process.poll() is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+        # Whatever the group still holds (esbuild, a hung server) goes too.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        with contextlib.suppress(ValueError):
+            _RUNNING.remove(self)
+
+
+def stop_all() -> None:
+    for server in _RUNNING[:]:
+        with contextlib.suppress(Exception):
+            server.stop()
+
+
+atexit.register(stop_all)
+
+
+def cpu_busy(window: float = 1.0) -> float | None:
+    """Share of the machine's CPU time in use over ``window`` seconds (``/proc/stat``)."""
+
+    def snapshot() -> tuple[int, int]:
+        with open("/proc/stat") as f:
+            values = [int(v) for v in f.readline().split()[1:]]
+        idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
+        return sum(values) - idle, sum(values)
+
+    try:
+        busy0, total0 = snapshot()
+        time.sleep(window)
+        busy1, total1 = snapshot()
+    except (OSError, ValueError, IndexError):
+        return None
+    return (busy1 - busy0) / max(total1 - total0, 1)
+
+
+def wait_for_quiet(limit: float, threshold: float = 0.25) -> str:
+    """Wait (up to ``limit`` seconds) until other processes leave the CPUs mostly idle.
+
+    Nothing of the benchmark runs between rounds, so what is busy then is
+    someone else; their bursts would land in one side's numbers.
+    """
+    deadline = time.monotonic() + limit
+    busy = cpu_busy()
+    while busy is not None and busy > threshold and time.monotonic() < deadline:
+        busy = cpu_busy()
+    return "" if busy is None else f"{busy * 100:.0f}% busy before"
+
+
+def run(cmd: list[str], cwd: Path) -> None:
+    proc = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed in {cwd}:\n{proc.stdout[-4000:]}")
+
+
+# --- apps -------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class App:
+    name: str
+    description: str
+    #: CSS selector of the element the app renders once everything is loaded.
+    ready_selector: str
+    #: JS returning "" when the loaded page looks right, else what is wrong.
+    check_js: str
+    roots: dict[str, Path]
+
+
+REACT_TS_CHECK = """\
+(() => {
+  const problems = [];
+  if (!document.querySelector('button.counter')) problems.push('no button.counter');
+  const broken = [...document.images].filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src);
+  if (broken.length) problems.push('broken images: ' + broken.join(', '));
+  if (document.images.length < 3) problems.push(document.images.length + ' images');
+  const b = document.querySelector('button.counter');
+  if (b && getComputedStyle(b).borderRadius === '0px') problems.push('App.css not applied');
+  return problems.join('; ');
+})()
+"""
+
+
+def gen_check_js(sections: int) -> str:
+    return f"""\
+(() => {{
+  const el = document.querySelector('#bench-ready');
+  const n = el ? Number(el.dataset.sections) : -1;
+  const sheets = [...document.querySelectorAll('style')].filter(s => s.textContent.includes('data-m^=')).length;
+  const problems = [];
+  if (n !== {sections}) problems.push('sections: ' + n + ' (want {sections})');
+  if (sheets !== 50) problems.push('folder stylesheets: ' + sheets + ' (want 50)');
+  return problems.join('; ');
+}})()
+"""
+
+
+def side_root(base: Path, side: str) -> Path:
+    """The app's folder for one side: Vite's root has ``server.mjs`` in it;
+    flask-vite's is ``frontend/`` next to the Flask project's ``app.py``."""
+    if side == "flask-vite":
+        return base / side / "frontend"
+    return base / "vite"  # vite-plain runs in Vite's copy too
+
+
+def prepare_app(name: str, work: Path, sides: t.Sequence[str], fresh: bool) -> App:
+    """Copy the app's files to one folder per side and install each side's dependencies."""
+    base = work / "apps" / name
+    installs = sorted({"vite" if side == "vite-plain" else side for side in sides})
+    stamp_data = {"setup": SETUP_VERSION, "sides": installs, "app": name}
+    stamp = base / "stamp.json"
+    if fresh or not stamp.is_file() or json.loads(stamp.read_text()) != stamp_data:
+        shutil.rmtree(base, ignore_errors=True)
+        base.mkdir(parents=True)
+        source = base / "source"
+        if name == "react-ts":
+            shutil.copytree(template_source(CREATE_VITE, "template-react-ts"), source)
+            if (source / "_gitignore").exists():
+                (source / "_gitignore").rename(source / ".gitignore")
+        else:
+            make_generated_app(source)
+        for side in installs:
+            root = side_root(base, side)
+            shutil.copytree(source, root)
+            t0 = time.perf_counter()
+            if side == "flask-vite":
+                from flask_vite.npm.installer import install
+
+                install(root, production=True)
+                what = "flask_vite.npm.installer.install(production=True)"
+            else:
+                npm = shutil.which("npm")
+                if npm is None:
+                    raise RuntimeError("npm is needed for the reference side")
+                flags = ["--no-audit", "--no-fund", "--loglevel=error"]
+                run([npm, "install", *flags], root)
+                run([npm, "install", "--no-save", *flags, EXPRESS_SPEC], root)
+                what = f"npm install; npm install --no-save {EXPRESS_SPEC}"
+            print(f"  {name}/{side}: {what} in {time.perf_counter() - t0:.1f}s", flush=True)
+        stamp.write_text(json.dumps(stamp_data))
+    roots = {side: side_root(base, side) for side in sides}
+    if name == "react-ts":
+        return App(name, f"create-vite {CREATE_VITE[1]} template-react-ts",
+                   "button.counter", REACT_TS_CHECK, roots)
+    sections = expected_sections()
+    return App(name, "generated: 500 TS/TSX modules in 50 folders + 50 CSS",
+               READY_SELECTOR, gen_check_js(sections), roots)
+
+
+def flask_env(work: Path) -> dict[str, str]:
+    """The Flask process's environment: bytecode cached (in the scratch folder).
+
+    This machine sets ``PYTHONDONTWRITEBYTECODE``, so each start would compile
+    flask_vite from source (~0.1 s); a user's ``pip install`` writes the
+    ``.pyc`` files once, so the benchmark does too (see :func:`compile_flask_vite`).
+    """
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONPYCACHEPREFIX": str(work / "pycache")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def py_spy() -> str:
+    found = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or shutil.which("py-spy")
+    if found is None:
+        raise RuntimeError("--profile needs py-spy: pip install py-spy")
+    return found
+
+
+class Profiler:
+    """``py-spy record --pid`` on the Flask process for one phase of a round.
+
+    Each :meth:`start` attaches a new py-spy (every thread: werkzeug serves
+    each connection on its own; ``--gil``: only the thread holding the GIL is
+    sampled, so the samples say where the Python CPU time goes;
+    ``--nonblocking``: the process is not paused to be read) that appends
+    collapsed stacks to ``<dir>/<app>-flask-vite-<phase>.txt`` when
+    :meth:`stop` interrupts it. esbuild's own CPU time is not in them (see
+    the ``cpu`` lines :func:`summarize_profiles` prints).
+    """
+
+    def __init__(self, folder: Path, app: str) -> None:
+        self.folder, self.app = folder, app
+        self.process: subprocess.Popen[bytes] | None = None
+        self.out: Path | None = None
+        self.phase = ""
+        self.cpu: dict[str, dict[str, float]] = {}
+        self._cpu_before: dict[str, float] = {}
+
+    def start(self, server: Server, phase: str) -> None:
+        assert server.process is not None and self.process is None
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.phase = phase
+        self.out = self.folder / f".{self.app}-{phase}-{time.monotonic_ns()}.part"
+        self.process = subprocess.Popen(
+            [py_spy(), "record", "--pid", str(server.process.pid), "--gil", "--nonblocking",
+             "--rate", "250", "--format", "raw", "-o", str(self.out)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        time.sleep(0.3)  # let it attach
+        if self.process.poll() is not None:
+            raise RuntimeError(f"py-spy failed: {self.process.stderr.read().decode()[-2000:]}"
+                               if self.process.stderr else "py-spy failed")
+        self._cpu_before = server.cpu_by_command() or {}
+
+    def stop(self, server: Server) -> None:
+        process, self.process = self.process, None
+        if process is None:
+            return
+        after = server.cpu_by_command() or {}
+        phase_cpu = self.cpu.setdefault(self.phase, collections.Counter())
+        for command, seconds in after.items():
+            phase_cpu[command] += seconds - self._cpu_before.get(command, 0.0)
+        process.send_signal(signal.SIGINT)
+        try:
+            process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+        if self.out is not None and self.out.is_file():
+            with open(self.folder / f"{self.app}-flask-vite-{self.phase}.txt", "a") as merged:
+                merged.write(self.out.read_text())
+            self.out.unlink()
+
+    @contextlib.contextmanager
+    def phase_of(self, server: Server, phase: str) -> t.Iterator[None]:
+        self.start(server, phase)
+        try:
+            yield
+        finally:
+            self.stop(server)
+
+
+#: Where a sample's time goes, for :func:`summarize_profiles`: the first
+#: bucket one of whose patterns occurs in the stack wins, so the order says
+#: "resolving inside the dep scan counts as the dep scan". Written against
+#: flask-vite's module layout of Nov 2026; what no pattern matches is "other".
+BUCKETS: list[tuple[str, tuple[str, ...]]] = [
+    ("dep optimizer: scan (esbuild on-resolve callbacks)", ("DepsOptimizer.scan", "dep-scan")),
+    ("dep optimizer: bundle", ("DepsOptimizer._bundle",)),
+    ("dep optimizer: other", ("flask_vite/server/optimizer.py",)),
+    ("source maps (compose, encode, inline)", ("StringEdit.shift_map", "flask_vite/sourcemap.py",
+                                              "with_inline_source_map")),
+    ("resolve (import specifiers, tsconfig, packages)", ("PluginContainer.resolve_id",
+                                                        "flask_vite/resolve/")),
+    ("import analysis: JS lexer", ("flask_vite/js_lexer.py",)),
+    ("import analysis: rest", ("ImportAnalysisPlugin",)),
+    ("esbuild transform (Python side)", ("EsbuildPlugin.transform", "EsbuildService.transform")),
+    ("css plugin", ("flask_vite/plugins/css.py",)),
+    ("other plugins", ("PluginContainer.transform", "PluginContainer.load")),
+    ("module graph", ("flask_vite/server/module_graph.py",)),
+    ("fs access checks (realpath, deny globs)", ("flask_vite/server/fs.py",)),
+    ("HMR channel (WebSocket)", ("flask_vite/server/ws.py", "hot_channel", "simple_websocket",
+                                 "wsproto")),
+    ("file watcher", ("flask_vite/server/watcher.py",)),
+    ("esbuild channel threads", ("flask_vite/esbuild/",)),
+    ("other flask-vite handlers", ("flask_vite/server/handlers/", "flask_vite/server/chain.py")),
+    ("Flask request handling", ("Flask.wsgi_app",)),
+    ("werkzeug HTTP server + request log", ("werkzeug/", "socketserver", "http/server.py",
+                                           "(app.py")),
+]
+
+
+def summarize_profiles(folder: Path, profilers: dict[str, Profiler], top: int = 20) -> None:
+    """Print where each phase's merged py-spy samples go: buckets, then hottest frames."""
+    import re
+
+    line_no = re.compile(r":\d+\)$")
+    for path in sorted(folder.glob("*-flask-vite-*.txt")):
+        self_counts: collections.Counter[str] = collections.Counter()
+        inclusive: collections.Counter[str] = collections.Counter()
+        buckets: collections.Counter[str] = collections.Counter()
+        total = 0
+        for line in path.read_text(errors="replace").splitlines():
+            if not line.strip():
+                continue
+            stack, _, count = line.rpartition(" ")
+            n = int(count)
+            frames = stack.split(";")
+            total += n
+            self_counts[line_no.sub(")", frames[-1])] += n
+            for frame in {line_no.sub(")", f) for f in frames}:
+                inclusive[frame] += n
+            bucket = next((name for name, patterns in BUCKETS
+                           if any(p in stack for p in patterns)), "other")
+            buckets[bucket] += n
+        if not total:
+            continue
+        app, _, phase = path.stem.partition("-flask-vite-")
+        print(f"\nprofile {path}: {total} samples with the GIL ({total / 250:.2f} s at 250 Hz)")
+        profiler = profilers.get(app)
+        if profiler is not None and phase in profiler.cpu:
+            print("  CPU while sampled: " + ", ".join(
+                f"{k} {v:.2f}s" for k, v in sorted(profiler.cpu[phase].items(), key=lambda kv: -kv[1])))
+        print("  by bucket (GIL time):")
+        for name, n in buckets.most_common():
+            print(f"    {100 * n / total:5.1f}%  {n / 250:6.2f}s  {name}")
+        print("  hottest frames (self):")
+        for frame, n in self_counts.most_common(top):
+            print(f"    {100 * n / total:5.1f}% {frame}")
+        print("  inclusive (flask-vite frames):")
+        shown = 0
+        for frame, n in inclusive.most_common():
+            if "flask_vite/" in frame:
+                print(f"    {100 * n / total:5.1f}% {frame}")
+                shown += 1
+                if shown >= top:
+                    break
+
+
+def compile_flask_vite(work: Path) -> None:
+    """Write the ``.pyc`` files the Flask process imports, as a start would."""
+    code = ("import flask, werkzeug.serving, flask_vite, flask_vite.server.dev_server,"
+            " flask_vite.server.chain, flask_vite.plugins; import compileall;"
+            f" compileall.compile_dir({str(REPO / 'flask_vite')!r}, quiet=1)")
+    subprocess.run([sys.executable, "-c", code], env=flask_env(work), check=True)
+
+
+def make_server(side: str, app: App, work: Path, tag: str) -> Server:
+    root = app.roots[side]
+    log = work / "logs" / f"{app.name}-{side}-{tag}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    if side == "flask-vite":
+        project = root.parent
+        (project / "app.py").write_text(APP_PY)
+        return Server([sys.executable, "app.py"], project, log, flask_env(work))
+    node = shutil.which("node")
+    if node is None:
+        raise RuntimeError("node is needed for the reference side")
+    (root / "server.mjs").write_text(SERVER_MJS)
+    env = {**os.environ, "BENCH_VITE_PLAIN": "1" if side == "vite-plain" else "0"}
+    return Server([node, "server.mjs"], root, log, env)
+
+
+# --- measuring --------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class Load:
+    seconds: float
+    resources: int
+    #: Decoded bytes of all resources (the Vite side's pages carry more code).
+    bytes: int
+    statuses: dict[str, int]
+    problems: list[str]
+
+
+class Answers:
+    """How a page's subresources were answered, from the DevTools network events:
+    the status on the wire (``304`` for a revalidation -- Chromium's
+    ``responseReceived`` reports some of those as the cached ``200``), or
+    ``cache`` when the browser did not go to the network. The document and the
+    icon fetches are left out."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.lock = threading.Lock()
+        self.seen: dict[str, str] = {}  # requestId → status from responseReceived
+        self.wire: dict[str, str] = {}  # requestId → status from responseReceivedExtraInfo
+        self.cached: set[str] = set()
+        page.browser.connection.on_events(page.session_id, self.on_event)
+
+    def on_event(self, method: str, params: t.Any) -> None:
+        self.page._on_event(method, params)  # the harness's own bookkeeping
+        if method == "Network.responseReceived":
+            url = params["response"]["url"].split("#")[0]
+            kind = params.get("type")
+            if kind == "Document" or (kind == "Other" and url.endswith((".ico", "/favicon.svg"))):
+                return
+            with self.lock:
+                self.seen[params["requestId"]] = str(params["response"]["status"])
+        elif method == "Network.responseReceivedExtraInfo":
+            with self.lock:
+                self.wire[params["requestId"]] = str(params["statusCode"])
+        elif method == "Network.requestServedFromCache":
+            with self.lock:
+                self.cached.add(params["requestId"])
+
+    def take(self) -> dict[str, int]:
+        with self.lock:
+            counts = collections.Counter(
+                "cache" if rid in self.cached else self.wire.get(rid, status)
+                for rid, status in self.seen.items())
+            self.seen.clear()
+            self.wire.clear()
+            self.cached.clear()
+        return dict(sorted(counts.items()))
+
+
+def open_page(browser: Browser, app: App) -> Page:
+    page = browser.new_page()
+    page.answers = Answers(page)  # type: ignore[attr-defined]
+    # A private method of the harness: add a script to every new document.
+    page._send("Page.addScriptToEvaluateOnNewDocument",
+               {"source": READY_SCRIPT.replace("SELECTOR", json.dumps(app.ready_selector))})
+    return page
+
+
+def wait_loaded(page: Page, app: App, started: float) -> Load:
+    """Wait for the marker and a settled resource list; seconds since ``started`` (epoch)."""
+    try:
+        page.wait_for("window.__benchReady !== undefined && document.readyState === 'complete'",
+                      timeout=LOAD_TIMEOUT, interval=0.02)
+    except BrowserTimeout:
+        errors = [f"{m['text'][:300]}" for m in page.console_errors][:3]
+        failed = [f"{f['url']} {f['status'] or f['error']}" for f in page.failed_requests][:3]
+        raise RuntimeError(
+            f"{app.ready_selector!r} not rendered after {LOAD_TIMEOUT:.0f}s;"
+            f" console errors: {errors or 'none'}; failed requests: {failed or 'none'}"
+        ) from None
+    last = None
+    since = time.monotonic()
+    deadline = since + LOAD_TIMEOUT
+    while True:
+        snap = page.evaluate(SNAPSHOT_JS)
+        if last is None or snap["n"] != last["n"]:
+            last, since = snap, time.monotonic()
+        elif time.monotonic() - since >= SETTLE:
+            break
+        if time.monotonic() > deadline:
+            raise RuntimeError("resource list never settled")
+        time.sleep(0.03)
+    end_ms = max(float(snap["ready"]), snap["origin"] + snap["end"])
+    problems = []
+    check = page.evaluate(app.check_js)
+    if check:
+        problems.append(check)
+    errors = [f"{m['text'][:200]} ({m['url']})" for m in page.console_errors]
+    failed = [f"{f['url']} {f['status'] or f['error']}" for f in page.failed_requests]
+    problems += [f"console: {e}" for e in errors[:3]] + [f"failed: {f}" for f in failed[:3]]
+    return Load(end_ms / 1000 - started, int(snap["n"]), int(snap["bytes"]),
+                page.answers.take(), problems)  # type: ignore[attr-defined]
+
+
+METRICS = ("cold", "up", "warm", "reload", "cold_cpu", "warm_cpu", "reload_cpu")
+
+
+@dataclasses.dataclass
+class Results:
+    #: metric (:data:`METRICS`) → seconds, one per run.
+    times: dict[str, list[float]] = dataclasses.field(
+        default_factory=lambda: {m: [] for m in METRICS})
+    errors: list[str] = dataclasses.field(default_factory=list)
+    #: How busy the machine was before each round (see :func:`wait_for_quiet`).
+    busy: list[str] = dataclasses.field(default_factory=list)
+    problems: set[str] = dataclasses.field(default_factory=set)
+    resources: dict[str, set[int]] = dataclasses.field(default_factory=dict)
+    bytes: dict[str, int] = dataclasses.field(default_factory=dict)
+    statuses: dict[str, dict[str, int]] = dataclasses.field(default_factory=dict)
+
+    def note(self, scenario: str, load: Load, cpu: float | None) -> None:
+        self.times[scenario].append(load.seconds)
+        if cpu is not None:
+            self.times[f"{scenario}_cpu"].append(cpu)
+        self.resources.setdefault(scenario, set()).add(load.resources)
+        self.statuses[scenario] = load.statuses
+        self.bytes[scenario] = load.bytes
+        self.problems.update(load.problems)
+
+
+def one_round(browser: Browser, app: App, side: str, work: Path, warm_runs: int,
+              profiler: Profiler | None, tag: str, res: Results) -> None:
+    """Cold start, then ``warm_runs`` warm loads + reloads, on one server process.
+
+    With a ``profiler`` (flask-vite only), each phase is sampled by py-spy;
+    it attaches after the port is open, so the cold numbers then leave out
+    the time to attach.
+    """
+    root = app.roots[side]
+    shutil.rmtree(root / "node_modules" / ".vite", ignore_errors=True)
+    server = make_server(side, app, work, tag)
+    page = open_page(browser, app)
+    if profiler is None or side != "flask-vite":
+        profiler = None
+
+    def phase(name: str) -> t.ContextManager[None]:
+        return profiler.phase_of(server, name) if profiler else contextlib.nullcontext()
+
+    try:
+        started = time.time()
+        server.start()
+        server.wait_port()
+        up = time.time() - started
+        with phase("cold"):
+            page.goto(server.url, wait="load", timeout=LOAD_TIMEOUT)
+            load = wait_loaded(page, app, started)
+        cpu = server.cpu_seconds()
+        res.times["up"].append(up)
+        res.note("cold", load, cpu)
+        print(f"    {side:<10} cold {load.seconds:6.3f}s (up {up:.3f}s, server CPU {cpu or 0:.2f}s,"
+              f" {load.resources} resources, {load.bytes / 1024:.0f} kB"
+              + (f"; machine {res.busy[-1]}" if res.busy and res.busy[-1] else "") + ")"
+              + (f"  !! {'; '.join(load.problems)}" if load.problems else ""), flush=True)
+        page.close()
+        warm, reload = [], []
+        for _ in range(warm_runs):
+            page = open_page(browser, app)
+            before = server.cpu_seconds()
+            started = time.time()
+            with phase("warm"):
+                page.goto(server.url, wait="load", timeout=LOAD_TIMEOUT)
+                load = wait_loaded(page, app, started)
+            after = server.cpu_seconds()
+            res.note("warm", load, None if before is None or after is None else after - before)
+            warm.append(load.seconds)
+            page.clear_logs()
+            with phase("reload"):
+                before = server.cpu_seconds()
+                started = time.time()
+                page.reload(wait="load", timeout=LOAD_TIMEOUT)
+                load = wait_loaded(page, app, started)
+                after = server.cpu_seconds()
+            res.note("reload", load, None if before is None or after is None else after - before)
+            reload.append(load.seconds)
+            page.close()
+        if warm:
+            print(f"    {side:<10} warm {', '.join(f'{x:.3f}' for x in warm)}"
+                  f" | reload {', '.join(f'{x:.3f}' for x in reload)}", flush=True)
+    finally:
+        page.close()
+        server.stop()
+
+
+# --- report -----------------------------------------------------------------------
+
+
+def median(xs: list[float]) -> float | None:
+    return statistics.median(xs) if xs else None
+
+
+def fmt(x: float | None) -> str:
+    return "-" if x is None else f"{x * 1000:.0f}"
+
+
+def spread(xs: list[float]) -> str:
+    return "" if len(xs) < 2 else f"{min(xs) * 1000:.0f}–{max(xs) * 1000:.0f}"
+
+
+TARGETS = {"cold": 1.5, "warm": 1.2, "reload": 1.2}
+
+
+def report(apps: list[App], results: dict[tuple[str, str], Results], sides: t.Sequence[str]) -> None:
+    print()
+    print("Medians in ms (min–max below). up: process start to port open (part of cold).")
+    print("CPU: the server's process group (Python + esbuild / Node), user + system, over")
+    print("the same span as the time to its left (warm/reload: navigation to loaded).")
+    print()
+    cols = [("cold", 11), ("up", 10), ("warm", 11), ("reload", 11),
+            ("cold_cpu", 11), ("warm_cpu", 10), ("reload_cpu", 11)]
+    names = {"cold": "cold", "up": "(up)", "warm": "warm", "reload": "reload",
+             "cold_cpu": "CPU cold", "warm_cpu": "CPU warm", "reload_cpu": "CPU reload"}
+    head = f"{'app':<9} {'side':<11}" + "".join(f"{names[c]:>{w}}" for c, w in cols)
+    print(head)
+    print("-" * len(head))
+    for app in apps:
+        meds: dict[str, dict[str, float | None]] = {}
+        for side in sides:
+            r = results[(app.name, side)]
+            meds[side] = {c: median(r.times[c]) for c, _ in cols}
+            print(f"{app.name:<9} {side:<11}" + "".join(f"{fmt(meds[side][c]):>{w}}" for c, w in cols))
+            print(f"{'':<9} {'':<11}" + "".join(f"{spread(r.times[c]):>{w}}" for c, w in cols))
+        for ref in ("vite", "vite-plain"):
+            if "flask-vite" not in sides or ref not in sides:
+                continue
+            cells, verdicts = [], []
+            for c, w in cols:
+                x, y = meds["flask-vite"][c], meds[ref][c]
+                ratio = x / y if x and y else None
+                cells.append(f"{'-' if ratio is None else f'{ratio:.2f}x':>{w}}")
+                if ref == "vite" and c in TARGETS and ratio is not None:
+                    ok = "ok" if ratio <= TARGETS[c] else "MISS"
+                    verdicts.append(f"{c} {ratio:.2f}x (target ≤ {TARGETS[c]}x) {ok}")
+            label = "fv / vite" if ref == "vite" else "fv / plain"
+            print(f"{'':<9} {label:<11}" + "".join(cells))
+            if verdicts:
+                print(f"{'':<9} {'':<11} " + "; ".join(verdicts))
+        print()
+    for app in apps:
+        for side in sides:
+            r = results[(app.name, side)]
+            statuses = "; ".join(f"{k}: " + ", ".join(f"{s}×{n}" for s, n in sorted(v.items()))
+                                 for k, v in r.statuses.items())
+            if statuses:
+                kb = r.bytes.get("cold") or r.bytes.get("warm") or 0
+                print(f"answers   {app.name}/{side}: {statuses}; page {kb / 1024:.0f} kB")
+            for p in sorted(r.problems):
+                print(f"PROBLEM   {app.name}/{side}: {p}")
+            for e in r.errors:
+                print(f"ERROR     {app.name}/{side}: " + " | ".join(e.splitlines()[:4]))
+
+
+def versions(work: Path, apps: list[App], sides: t.Sequence[str]) -> str:
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    parts = [f"python {platform.python_version()}", f"{os.cpu_count()} cpus (load {load})"]
+    with contextlib.suppress(Exception):
+        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, text=True,
+                             capture_output=True, check=False).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "flask_vite"], cwd=REPO, text=True,
+                               capture_output=True, check=False).stdout.strip()
+        parts.append(f"flask-vite {rev}{'+dirty' if dirty else ''}")
+    with contextlib.suppress(Exception):
+        from flask_vite.esbuild.binary import ESBUILD_VERSION
+
+        parts.append(f"esbuild {ESBUILD_VERSION}")
+    if "vite" in sides or "vite-plain" in sides:
+        with contextlib.suppress(Exception):
+            parts.append("node " + subprocess.run(["node", "--version"], text=True,
+                                                  capture_output=True, check=False).stdout.strip())
+        for pkg in ("vite", "@vitejs/plugin-react", "express", "react"):
+            with contextlib.suppress(Exception):
+                meta = json.loads((side_root(apps[0].roots[sides[-1]].parent, "vite")
+                                   / "node_modules" / pkg /
+                                   "package.json").read_text())
+                parts.append(f"{pkg} {meta['version']}")
+    return ", ".join(parts)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=5, help="cold runs per app and side (default 5)")
+    parser.add_argument("--warm-runs", type=int, default=None,
+                        help="warm loads (and reloads) per app and side (default 2 x --runs)")
+    parser.add_argument("--apps", default=",".join(APPS), help=f"comma-separated, of {', '.join(APPS)}")
+    parser.add_argument("--sides", default=",".join(DEFAULT_SIDES),
+                        help=f"comma-separated, of {', '.join(SIDES)} (default: %(default)s)")
+    parser.add_argument("--work", type=Path, default=DEFAULT_WORK, help="scratch folder (reused)")
+    parser.add_argument("--fresh", action="store_true", help="rebuild the scratch folder")
+    parser.add_argument("--quiet-wait", type=float, default=30.0,
+                        help="before each round, wait up to this many seconds for the CPUs to be"
+                             " mostly idle (other processes); 0: don't (default: %(default)s)")
+    parser.add_argument("--profile", type=Path, default=None,
+                        help="run the Flask process under py-spy; collapsed stacks go here")
+    args = parser.parse_args()
+    app_names = [a for a in args.apps.split(",") if a]
+    sides = [s for s in args.sides.split(",") if s]
+    for a in app_names:
+        if a not in APPS:
+            parser.error(f"unknown app {a!r}")
+    for s in sides:
+        if s not in SIDES:
+            parser.error(f"unknown side {s!r}")
+    runs = max(args.runs, 1)
+    warm_total = 2 * runs if args.warm_runs is None else max(args.warm_runs, 0)
+    # Spread the warm runs over the cold rounds' servers.
+    warm_per_round = [warm_total // runs + (1 if i < warm_total % runs else 0) for i in range(runs)]
+
+    def stop(signum: int, frame: t.Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    args.work.mkdir(parents=True, exist_ok=True)
+    print(f"scratch folder {args.work}; preparing apps", flush=True)
+    apps: list[App] = []
+    for name in app_names:
+        try:
+            apps.append(prepare_app(name, args.work, sides, args.fresh))
+        except Exception:  # noqa: BLE001 -- report it, go on with the other apps
+            print(f"  {name}: setup failed, skipped:\n{traceback.format_exc()}", flush=True)
+    if not apps:
+        return 1
+    if "flask-vite" in sides:
+        compile_flask_vite(args.work)
+    print(versions(args.work, apps, sides))
+    print(f"{runs} cold runs, {warm_total} warm loads + reloads per app and side", flush=True)
+
+    results = {(a.name, s): Results() for a in apps for s in sides}
+    profilers: dict[str, Profiler] = {}
+    if args.profile is not None:
+        args.profile.mkdir(parents=True, exist_ok=True)
+        for old in args.profile.glob("*-flask-vite-*.txt"):
+            old.unlink()
+        profilers = {a.name: Profiler(args.profile, a.name) for a in apps}
+        print(f"profiling the Flask process with py-spy into {args.profile}"
+              " (profiled times are not the benchmark's numbers)")
+    browser = Browser.launch()
+    try:
+        print(browser.version(), flush=True)
+        for app in apps:
+            print(f"{app.name}: {app.description}", flush=True)
+            for i in range(runs):
+                order = sides if i % 2 == 0 else list(reversed(sides))
+                for side in order:
+                    res = results[(app.name, side)]
+                    if args.quiet_wait > 0:
+                        res.busy.append(wait_for_quiet(args.quiet_wait))
+                    try:
+                        one_round(browser, app, side, args.work, warm_per_round[i],
+                                  profilers.get(app.name), f"run{i}", res)
+                    except KeyboardInterrupt:
+                        raise
+                    except Exception as e:  # noqa: BLE001 -- report it, go on
+                        res.errors.append(f"{type(e).__name__}: {e}")
+                        print(f"    {side:<10} FAILED: {type(e).__name__}: {e}", flush=True)
+        report(apps, results, sides)
+        if args.profile is not None:
+            summarize_profiles(args.profile, profilers)
+        if "vite" in sides:
+            print("note: the vite side runs the apps' vite.config.ts with @vitejs/plugin-react"
+                  " (React Fast Refresh: a preamble, /@react-refresh and registration code in"
+                  " every component); flask-vite has no Fast Refresh yet, so its pages carry"
+                  " less code (see 'page' above). --sides ...,vite-plain adds Vite without"
+                  " the config file (no plugin) for comparison.")
+    finally:
+        stop_all()
+        browser.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
