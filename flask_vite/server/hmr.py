@@ -30,6 +30,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import threading
 import time
 import typing as t
 import weakref
@@ -437,7 +438,31 @@ def handle_file_change(server: DevServer, change: ChangeType, file: str) -> None
     if result.message:
         logger.info("%s", result.message)
     if result.payload is not None:
+        if result.payload["type"] == "update":
+            pretransform(client, [u["acceptedPath"] for u in result.payload["updates"]
+                                  if u["type"] == "js-update"])
         _send(server, result.payload)
+
+
+def pretransform(environment: t.Any, urls: t.Sequence[str]) -> None:
+    """Start transforming the modules the browsers are about to re-import.
+
+    The page needs a few milliseconds to get the message and ask; by then
+    the transform is done or under way (``transform_request`` lets the
+    page's request wait for it). Failures are left for that request to
+    report. In a thread (a greenlet under gevent), so the watcher goes on.
+    """
+    if not urls:
+        return
+
+    def run() -> None:
+        for url in dict.fromkeys(urls):
+            try:
+                environment.transform_request(url)
+            except Exception as e:  # the page's own request shows it
+                logger.debug("pre-transform of %s failed: %s", url, e)
+
+    threading.Thread(target=run, name="flask-vite-pretransform", daemon=True).start()
 
 
 def handle_pruned(server: t.Any, nodes: t.Iterable[ModuleNode]) -> None:

@@ -49,10 +49,13 @@ _IGNORED_PREFIXES = (".#", "flycheck_", "#")
 
 #: watchfiles' change codes.
 ADDED, MODIFIED, DELETED = 1, 2, 3
-#: Milliseconds between looks at the collected events; a change is reported
-#: once a look finds no new events since the previous one (1–2 steps after
-#: the write), and at the latest after :data:`DEBOUNCE_MS`.
-STEP_MS = 10
+#: Milliseconds between looks at the events collected by watchfiles' native
+#: thread; a change is reported once a look finds no new events since the
+#: previous one (1–2 steps after the write), at the latest after
+#: :data:`DEBOUNCE_MS`. watchfiles can only poll its event list: a short step
+#: keeps an edit's round trip as short as Vite's (benchmarks/hmr.py) for
+#: under 1% of a core while idle.
+STEP_MS = 2
 DEBOUNCE_MS = 200
 
 

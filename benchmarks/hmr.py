@@ -1,0 +1,477 @@
+"""HMR benchmark: file written → DOM updated, flask-vite vs Vite 8 in Express.
+
+The app is create-vite 9.3.0's ``template-vanilla-ts`` plus one module that
+accepts its own updates, copied to one folder per side:
+
+* ``src/bench.ts`` (added) writes its ``VALUE`` into ``<p id="bench">`` and
+  calls ``import.meta.hot.accept()``; ``src/main.ts`` imports it (one line
+  appended). React's template would need React Fast Refresh for an
+  in-place update of a component, which flask-vite does not have yet.
+
+Sides, each its own process (own process group) on 127.0.0.1:
+
+* ``flask-vite`` -- ``python app.py PORT`` next to ``frontend/``: a Flask app
+  that only calls ``FlaskVite(app)`` (``VITE_DEV``), served by werkzeug's
+  ``run_simple(threaded=True)``, what ``flask run`` does minus the reloader;
+* ``vite`` -- ``node server.mjs PORT``: ``createServer({server:
+  {middlewareMode: true, hmr: {server}}, appType: 'spa'})`` mounted in
+  Express 5; ``vite``, ``typescript`` (the template's ``package.json``) and
+  Express installed with the system's ``npm`` in the scratch folder. Node is
+  used for this side only.
+
+Scenarios, each edit timed from just before the file is written (the
+benchmark's clock) to the moment the page's DOM shows the new value (a
+``MutationObserver`` in the page notes the page clock; the same machine
+clock, so no polling delay is counted):
+
+* ``css``  -- ``src/style.css``: a new ``--accent`` value; done when
+  ``getComputedStyle(:root)`` has it (the ``<style>`` swapped in place);
+* ``self`` -- ``src/bench.ts``: a new ``VALUE``; done when ``#bench`` shows it
+  (the module re-imported with ``?t=`` and run again).
+
+Files are saved in place with one ``write`` of the whole new text, of the
+same length as the old (``--save inplace``, the default), or as a new file
+renamed over the old one (``--save atomic``, as some editors save). Each
+edit must be a hot update: a page reload (``window.__marker`` gone)
+fails the run. The first ``--warmup`` edits of each scenario are not counted;
+then ``--edits`` (20) are, and the median, min, p90 and the ratio
+flask-vite / Vite of the medians are printed (below 1: flask-vite faster).
+
+Usage (from the repository root, with the project's virtualenv)::
+
+    .venv/bin/python benchmarks/hmr.py [--edits 20] [--warmup 3]
+        [--sides flask-vite,vite] [--save inplace|atomic]
+        [--work /tmp/flask-vite-bench-hmr] [--fresh]
+
+The scratch folder is reused between runs (installs skipped when its stamp
+matches); ``--fresh`` rebuilds it. Every process started here is stopped at
+the end.
+"""
+from __future__ import annotations
+
+import argparse
+import atexit
+import contextlib
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import typing as t
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(REPO))
+
+from tests.apps import CREATE_VITE, template_source  # noqa: E402
+from tests.browser import Browser, BrowserTimeout, Page  # noqa: E402
+
+DEFAULT_WORK = Path("/tmp/flask-vite-bench-hmr")
+SIDES = ("flask-vite", "vite")
+#: Bump when the way the scratch folder is prepared changes.
+SETUP_VERSION = 2
+START_TIMEOUT = 120.0
+#: Seconds one edit may take to show.
+EDIT_TIMEOUT = 10.0
+#: Pause between edits, so one edit's events never run into the next.
+PAUSE = 0.15
+EXPRESS_SPEC = "express@5"
+
+BENCH_TS = """\
+// Added for the HMR benchmark: a module that accepts its own updates.
+export const VALUE = 'v000'
+
+const el =
+  document.getElementById('bench') ??
+  document.body.appendChild(Object.assign(document.createElement('p'), { id: 'bench' }))
+el.textContent = VALUE
+
+import.meta.hot?.accept()
+"""
+
+SERVER_MJS = """\
+// Vite in middleware mode inside a tiny Express server (the reference side).
+import http from 'node:http'
+import express from 'express'
+import { createServer } from 'vite'
+
+const port = Number(process.argv[2])
+const app = express()
+const server = http.createServer(app)
+const vite = await createServer({
+  server: { middlewareMode: true, hmr: { server } },
+  appType: 'spa',
+})
+app.use(vite.middlewares)
+server.listen(port, '127.0.0.1', () => console.log(`listening on ${port}`))
+for (const sig of ['SIGTERM', 'SIGINT']) {
+  process.on(sig, async () => { await vite.close(); process.exit(0) })
+}
+"""
+
+APP_PY = """\
+# flask-vite's side: a Flask project with app.py next to frontend/, served by
+# werkzeug's threaded server (what `flask run` uses, minus the reloader).
+import sys
+
+from flask import Flask
+from werkzeug.serving import run_simple
+
+from flask_vite import FlaskVite
+
+app = Flask(__name__)
+app.config.update(VITE_ROOT="frontend", VITE_DEV=True)
+FlaskVite(app)
+
+if __name__ == "__main__":
+    run_simple("127.0.0.1", int(sys.argv[1]), app, threaded=True, use_reloader=False,
+               use_debugger=False)
+"""
+
+#: In every document, before its scripts: note (page clock, epoch ms) when
+#: the DOM first shows what ``window.__benchExpect`` says.
+OBSERVER_JS = """\
+(() => {
+  const check = () => {
+    const want = window.__benchExpect;
+    if (!want || window.__benchDone) return;
+    let ok = false;
+    if (want.kind === 'css') {
+      ok = getComputedStyle(document.documentElement).getPropertyValue('--accent').trim() === want.value;
+    } else {
+      ok = document.getElementById('bench')?.textContent === want.value;
+    }
+    if (ok) window.__benchDone = performance.timeOrigin + performance.now();
+  };
+  new MutationObserver(check).observe(document, {
+    childList: true, subtree: true, characterData: true, attributes: true,
+  });
+})()
+"""
+
+# --- processes ---------------------------------------------------------------------
+
+_RUNNING: list[Server] = []
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    """One server process in its own process group; :meth:`stop` ends the group."""
+
+    def __init__(self, cmd: list[str], cwd: Path, log: Path, env: dict[str, str]) -> None:
+        self.cmd, self.cwd, self.log, self.env = cmd, cwd, log, env
+        self.process: subprocess.Popen[bytes] | None = None
+        self.port = free_port()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    def start(self) -> None:
+        with open(self.log, "wb") as log:
+            self.process = subprocess.Popen(
+                [*self.cmd, str(self.port)], cwd=self.cwd, env=self.env,
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        _RUNNING.append(self)
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.tail()}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"port {self.port} not open:\n{self.tail()}") from None
+                time.sleep(0.01)
+
+    def tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+    def stop(self) -> None:
+        process = self.process
+        if process is None:
+            return
+        if process.poll() is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        with contextlib.suppress(ValueError):
+            _RUNNING.remove(self)
+
+
+def stop_all() -> None:
+    for server in _RUNNING[:]:
+        with contextlib.suppress(Exception):
+            server.stop()
+
+
+atexit.register(stop_all)
+
+
+def run(cmd: list[str], cwd: Path) -> None:
+    proc = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed in {cwd}:\n{proc.stdout[-4000:]}")
+
+
+# --- the app ------------------------------------------------------------------------
+
+
+def side_root(work: Path, side: str) -> Path:
+    return work / "flask-vite" / "frontend" if side == "flask-vite" else work / "vite"
+
+
+def prepare(work: Path, sides: t.Sequence[str], fresh: bool) -> None:
+    """Copy the app to one folder per side and install each side's dependencies."""
+    stamp_data = {"setup": SETUP_VERSION, "sides": sorted(sides)}
+    stamp = work / "stamp.json"
+    if not fresh and stamp.is_file() and json.loads(stamp.read_text()) == stamp_data:
+        return
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    for side in sides:
+        root = side_root(work, side)
+        shutil.copytree(template_source(CREATE_VITE, "template-vanilla-ts"), root)
+        (root / "src" / "bench.ts").write_text(BENCH_TS)
+        with open(root / "src" / "main.ts", "a") as f:
+            f.write("\nimport './bench.ts'\n")
+        t0 = time.perf_counter()
+        if side == "flask-vite":
+            from flask_vite.npm.installer import install
+
+            install(root, production=True)
+            (root.parent / "app.py").write_text(APP_PY)
+            what = "flask_vite.npm.installer.install(production=True)"
+        else:
+            npm = shutil.which("npm")
+            if npm is None:
+                raise RuntimeError("npm is needed for the Vite side (--sides flask-vite skips it)")
+            flags = ["--no-audit", "--no-fund", "--loglevel=error"]
+            run([npm, "install", *flags], root)
+            run([npm, "install", "--no-save", *flags, EXPRESS_SPEC], root)
+            (root / "server.mjs").write_text(SERVER_MJS)
+            what = f"npm install; npm install --no-save {EXPRESS_SPEC}"
+        print(f"  {side}: {what} in {time.perf_counter() - t0:.1f}s", flush=True)
+    stamp.write_text(json.dumps(stamp_data))
+
+
+def make_server(side: str, work: Path) -> Server:
+    root = side_root(work, side)
+    log = work / f"{side}.log"
+    if side == "flask-vite":
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        return Server([sys.executable, "app.py"], root.parent, log, env)
+    node = shutil.which("node")
+    if node is None:
+        raise RuntimeError("node is needed for the Vite side")
+    return Server([node, "server.mjs"], root, log, dict(os.environ))
+
+
+# --- measuring ----------------------------------------------------------------------
+
+
+class Editor:
+    """Writes the two files, each time with a new value of the same length."""
+
+    def __init__(self, root: Path, save: str) -> None:
+        self.css = root / "src" / "style.css"
+        self.ts = root / "src" / "bench.ts"
+        self.css_text = self.css.read_text()
+        self.ts_text = self.ts.read_text()
+        self.write = write_atomic if save == "atomic" else write_in_place
+        self.n = 0
+
+    def edit(self, kind: str) -> tuple[str, t.Callable[[], None]]:
+        """The value the page will show, and the write that makes it so."""
+        self.n += 1
+        if kind == "css":
+            # A hex colour no CSS minifier can shorten (Vite's CSS pipeline may rewrite colours).
+            value = f"#{self.n % 256:02x}{self.n // 256 % 256:02x}57"
+            text = self.css_text.replace("--accent: #aa3bff;", f"--accent: {value};", 1)
+            return value, lambda: self.write(self.css, text)
+        value = f"v{self.n:03d}"
+        text = self.ts_text.replace("'v000'", repr(value), 1)
+        return value, lambda: self.write(self.ts, text)
+
+    def restore(self) -> None:
+        write_atomic(self.css, self.css_text)
+        write_atomic(self.ts, self.ts_text)
+
+
+def write_in_place(path: Path, text: str) -> None:
+    """Overwrite the file's bytes with one ``write`` (same length: no truncation).
+
+    Truncating first (``open(path, "w")``) would let a watcher that reads at
+    once see an empty file; Vite then sometimes keeps that empty version,
+    its next change event never coming, and the run would stop.
+    """
+    data = text.encode()
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        os.write(fd, data)
+        os.ftruncate(fd, len(data))
+    finally:
+        os.close(fd)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Save as other editors do: a new file renamed over the old one."""
+    temp = path.with_name(f".{path.name}.tmp")
+    temp.write_text(text)
+    os.replace(temp, path)
+
+
+def open_page(browser: Browser, server: Server) -> Page:
+    page = browser.new_page()
+    # A private method of the harness: add a script to every new document.
+    page._send("Page.addScriptToEvaluateOnNewDocument", {"source": OBSERVER_JS})
+    page.goto(server.url)
+    page.wait_for("document.getElementById('bench')?.textContent === 'v000'"
+                  " && document.querySelector('button.counter') !== null", timeout=60)
+    # Connected: both clients log this once their socket is open.
+    deadline = time.monotonic() + 30
+    while not any(m["text"] == "[vite] connected." for m in page.console):
+        if time.monotonic() > deadline:
+            raise RuntimeError("the page's HMR client did not connect")
+        time.sleep(0.01)
+    page.evaluate("window.__marker = 'kept'")
+    return page
+
+
+def measure(page: Page, editor: Editor, kind: str) -> float:
+    """One edit: milliseconds from the write to the DOM showing it."""
+    value, write = editor.edit(kind)
+    page.evaluate(f"window.__benchDone = null; window.__benchExpect = {json.dumps({'kind': kind, 'value': value})}")
+    started = time.time() * 1000
+    write()
+    try:
+        done = page.wait_for("window.__benchDone", timeout=EDIT_TIMEOUT, interval=0.01)
+    except BrowserTimeout:
+        shown = page.evaluate(
+            "[getComputedStyle(document.documentElement).getPropertyValue('--accent').trim(),"
+            " document.getElementById('bench')?.textContent]")
+        log = [m["text"] for m in page.console][-5:]
+        raise RuntimeError(f"{kind} edit #{editor.n} ({value!r}) not shown after {EDIT_TIMEOUT}s;"
+                           f" the page shows {shown}; its last console lines: {log}") from None
+    if page.evaluate("window.__marker") != "kept":
+        raise RuntimeError(f"the page reloaded for a {kind} edit: not a hot update")
+    return float(t.cast(float, done)) - started
+
+
+def run_side(browser: Browser, side: str, work: Path, edits: int, warmup: int,
+             save: str) -> dict[str, list[float]]:
+    editor = Editor(side_root(work, side), save)
+    editor.restore()
+    server = make_server(side, work)
+    server.start()
+    results: dict[str, list[float]] = {"css": [], "self": []}
+    try:
+        page = open_page(browser, server)
+        try:
+            if side == "flask-vite":
+                # Its watcher starts with the first request and lists folders
+                # first; give it that moment (Vite's is ready at start).
+                time.sleep(0.5)
+            for kind in ("css", "self"):
+                for i in range(warmup + edits):
+                    try:
+                        ms = measure(page, editor, kind)
+                    except RuntimeError as e:
+                        raise RuntimeError(f"{side}: {e}\n{server.tail(10)}") from None
+                    if i >= warmup:
+                        results[kind].append(ms)
+                    time.sleep(PAUSE)
+            errors = [m["text"] for m in page.console_errors]
+            if errors:
+                print(f"  {side}: console errors: {errors[:3]}", flush=True)
+        finally:
+            page.close()
+    finally:
+        server.stop()
+        editor.restore()
+    return results
+
+
+def summary(values: list[float]) -> str:
+    ordered = sorted(values)
+    p90 = ordered[min(len(ordered) - 1, int(round(0.9 * (len(ordered) - 1))))]
+    return (f"median {statistics.median(values):6.1f} ms  min {ordered[0]:6.1f}"
+            f"  p90 {p90:6.1f}  max {ordered[-1]:6.1f}  (n={len(values)})")
+
+
+def versions(work: Path, sides: t.Sequence[str]) -> str:
+    parts = [f"python {platform.python_version()}"]
+    if "vite" in sides:
+        for package in ("vite", "express"):
+            manifest = side_root(work, "vite") / "node_modules" / package / "package.json"
+            with contextlib.suppress(OSError, ValueError):
+                parts.append(f"{package} {json.loads(manifest.read_text())['version']}")
+        node = shutil.which("node")
+        if node:
+            parts.append("node " + subprocess.run([node, "--version"], capture_output=True,
+                                                  text=True).stdout.strip())
+    return ", ".join(parts)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--edits", type=int, default=20)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--sides", default=",".join(SIDES))
+    parser.add_argument("--work", type=Path, default=DEFAULT_WORK)
+    parser.add_argument("--fresh", action="store_true")
+    parser.add_argument("--save", choices=("inplace", "atomic"), default="inplace",
+                        help="how files are written (default: in place, one write)")
+    args = parser.parse_args()
+    sides = [s.strip() for s in args.sides.split(",") if s.strip()]
+    unknown = set(sides) - set(SIDES)
+    if unknown:
+        parser.error(f"unknown sides: {', '.join(sorted(unknown))}")
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda signum, frame: sys.exit(128 + signum))
+
+    print(f"preparing {args.work} ...", flush=True)
+    prepare(args.work, sides, args.fresh)
+    print(f"{platform.machine()}, {os.cpu_count()} CPUs; {versions(args.work, sides)}", flush=True)
+    results: dict[str, dict[str, list[float]]] = {}
+    with Browser.launch() as browser:
+        for side in sides:
+            results[side] = run_side(browser, side, args.work, args.edits, args.warmup, args.save)
+    print(f"\nfiles saved {'in place' if args.save == 'inplace' else 'by rename'}")
+    for kind, title in (("css", "CSS edit (src/style.css)"),
+                        ("self", "self-accepting module edit (src/bench.ts)")):
+        print(f"{title}: file written -> DOM updated")
+        for side in sides:
+            print(f"  {side:<10} {summary(results[side][kind])}")
+        if len(sides) == 2:
+            a, b = (statistics.median(results[s][kind]) for s in sides)
+            print(f"  ratio {sides[0]} / {sides[1]} (medians): {a / b:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
