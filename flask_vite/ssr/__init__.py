@@ -14,6 +14,7 @@ from .errors import SsrNodeBuiltinError as SsrNodeBuiltinError
 from .errors import SsrOutOfMemory as SsrOutOfMemory
 from .errors import SsrTimeout as SsrTimeout
 from .errors import StackFrame as StackFrame
+from .process import MODULE_FORMATS as MODULE_FORMATS
 from .process import ModuleSource as ModuleSource
 from .process import SsrModule as SsrModule
 from .process import SsrProcess as SsrProcess

@@ -61,31 +61,37 @@ _V8_ABORT_STATUSES = frozenset(-s for s in (signal.SIGTRAP, signal.SIGILL, signa
                                if isinstance(s, int)) if hasattr(signal, "SIGTRAP") else frozenset()
 
 
+#: The module formats the runner evaluates: ``"vite"`` is the output of
+#: Vite's ssrTransform (``await __vite_ssr_import__(url)``,
+#: ``__vite_ssr_exportName__`` …); ``"cjs"`` is CommonJS (``require(url)``,
+#: ``module.exports``), as esbuild's ``format="cjs"`` writes it.
+MODULE_FORMATS = ("vite", "cjs")
+
+
 @dataclasses.dataclass(frozen=True)
 class ModuleSource:
     """A module as shipped to the runtime.
 
     :param code: The code, transformed for the module runner.
     :param file: The file it comes from, for ``import.meta.url`` /
-        ``filename`` / ``dirname``; without it ``import.meta.url`` is the
-        module URL.
+        ``filename`` / ``dirname`` (``__filename`` / ``__dirname`` in
+        CommonJS); without it ``import.meta.url`` is the module URL.
+    :param format: One of :data:`MODULE_FORMATS`; ``None``: the process's
+        ``module_format``.
     """
 
     code: str
     file: str | None = None
+    format: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.format is not None and self.format not in MODULE_FORMATS:
+            raise ValueError(f"format must be one of {MODULE_FORMATS}, not {self.format!r}")
 
 
 #: ``fetch_module(url)``: the code of a module the runtime needs, or ``None``
 #: if there is no such module.
 FetchModule = t.Callable[[str], "str | ModuleSource | None"]
-
-
-def _as_source(value: str | ModuleSource) -> ModuleSource:
-    if isinstance(value, ModuleSource):
-        return value
-    if isinstance(value, str):
-        return ModuleSource(value)
-    raise TypeError(f"a module must be its code (str) or a ModuleSource, not {type(value).__name__}")
 
 
 class SsrModule:
@@ -126,6 +132,11 @@ class SsrProcess:
         :class:`ModuleSource`), or ``None`` for "no such module", which raises
         :class:`SsrModuleNotFound`. The module is kept with the definitions.
         An exception it raises is re-raised from the call.
+    :param module_format: The format of modules shipped as plain code (see
+        :data:`MODULE_FORMATS`; a :class:`ModuleSource` may say otherwise).
+        A CommonJS module's ``require`` is synchronous: what it requires must
+        be shipped before it runs (``fetch_module`` serves only
+        ``__vite_ssr_import__``), else :class:`SsrModuleNotFound`.
     :param import_meta_env: ``import.meta.env`` in the modules (Vite
         replaces ``import.meta.env.X`` at transform time; this is for
         dynamic access).
@@ -139,6 +150,7 @@ class SsrProcess:
 
     def __init__(self, *, timeout: float = 5.0, heap_limit_mb: int = 256,
                  node_env: str = "development", fetch_module: FetchModule | None = None,
+                 module_format: str = "vite",
                  import_meta_env: t.Mapping[str, t.Any] | None = None,
                  startup_timeout: float = 30.0, python: str | None = None,
                  logger: logging.Logger | None = None) -> None:
@@ -146,12 +158,15 @@ class SsrProcess:
             raise ValueError("timeout must be positive")
         if heap_limit_mb < 16:
             raise ValueError("heap_limit_mb must be at least 16")
+        if module_format not in MODULE_FORMATS:
+            raise ValueError(f"module_format must be one of {MODULE_FORMATS}, not {module_format!r}")
         if os.name != "posix":
             raise NotImplementedError("the SSR renderer process needs a POSIX system (Linux, macOS)")
         self.timeout = float(timeout)
         self.heap_limit_mb = int(heap_limit_mb)
         self.node_env = node_env
         self.fetch_module = fetch_module
+        self.module_format = module_format
         self.startup_timeout = float(startup_timeout)
         self.python = python or sys.executable
         self.logger = logger or globals()["logger"]
@@ -197,7 +212,7 @@ class SsrProcess:
         Changing a module's code does not re-run an instance that already
         ran; :meth:`invalidate` it (and its importers) for that.
         """
-        sources = {url: _as_source(value) for url, value in modules.items()}
+        sources = {url: self._source(value) for url, value in modules.items()}
         if not sources:
             return
         with self._lock:
@@ -412,7 +427,7 @@ class SsrProcess:
             url = item["url"]
             try:
                 value = self.fetch_module(url) if self.fetch_module is not None else None
-                source = None if value is None else _as_source(value)
+                source = None if value is None else self._source(value)
             except Exception as e:  # noqa: BLE001 - re-raised from the call
                 error = error or e
                 answers.append({"url": url, "error": f"{type(e).__name__}: {e}"})
@@ -421,8 +436,19 @@ class SsrProcess:
                 answers.append({"url": url})
             else:
                 self._definitions[url] = source
-                answers.append({"url": url, "code": source.code, "file": source.file})
+                answers.append({"url": url, "code": source.code, "file": source.file,
+                                "format": source.format})
         return encode("M", json.dumps(answers)), error
+
+    def _source(self, value: str | ModuleSource) -> ModuleSource:
+        """``value`` as a :class:`ModuleSource` with its format settled."""
+        if isinstance(value, ModuleSource):
+            if value.format is None:
+                return dataclasses.replace(value, format=self.module_format)
+            return value
+        if isinstance(value, str):
+            return ModuleSource(value, None, self.module_format)
+        raise TypeError(f"a module must be its code (str) or a ModuleSource, not {type(value).__name__}")
 
     def _log(self, logs: list[list[t.Any]] | None) -> None:
         for level, method, text in logs or ():
@@ -430,7 +456,7 @@ class SsrProcess:
 
 
 def _define_frame(sources: t.Mapping[str, ModuleSource]) -> bytes:
-    return encode("D", json.dumps({url: [s.code, s.file] for url, s in sources.items()}))
+    return encode("D", json.dumps({url: [s.code, s.file, s.format] for url, s in sources.items()}))
 
 
 def _error_from(error: dict[str, t.Any]) -> SsrError:

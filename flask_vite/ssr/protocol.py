@@ -8,10 +8,10 @@ by V8 that is forwarded without being parsed).
 Kinds, parent to child:
 
 ``S`` setup (first frame): heap limit, ``NODE_ENV``, ``import.meta.env`` …
-``D`` define modules: ``{url: [code, file]}``
+``D`` define modules: ``{url: [code, file, format]}``
 ``I`` invalidate: ``[urls, with_importers]``
 ``C`` call: ``{mode, url, name, args, timeout}``
-``M`` modules answering an ``F``: ``[{url, code, file, error}]``
+``M`` modules answering an ``F``: ``[{url, code, file, format, error}]``
 ``Q`` quit
 
 Child to parent:

@@ -6,6 +6,11 @@
 // circular imports answered with the partly filled exports object, and
 // invalidation that drops an instance so the next import runs it again.
 //
+// Modules may also be CommonJS (format "cjs": `require(url)`, `module`,
+// `exports`, as esbuild's format=cjs writes them). `require` is synchronous,
+// so what a CommonJS module requires must have been shipped beforehand; a
+// circular require gets the partly filled `module.exports`, as in Node.
+//
 // It also owns the "current call" and the protocol with the Python host
 // (flask_vite/ssr/child.py), which calls these entry points and reads a
 // status string back:
@@ -31,7 +36,13 @@
   // Kept on one line, so a module's line N is line N + 1 of the evaluated
   // script: stack frames are shifted back by WRAPPER_LINES.
   const WRAPPER_HEAD = `(async function (${PARAMS.join(", ")}) {"use strict";\n`;
+  // Node's CommonJS wrapper; no "use strict": CommonJS code may be sloppy.
+  const CJS_WRAPPER_HEAD = "(function (exports, require, module, __filename, __dirname) {\n";
   const WRAPPER_LINES = 1;
+
+  function wrapperSource(definition) {
+    return (definition.format === "cjs" ? CJS_WRAPPER_HEAD : WRAPPER_HEAD) + definition.code + "\n})";
+  }
 
   // What `import ... from "fs"` can name without the node: prefix
   // (Node's module.builtinModules).
@@ -46,7 +57,7 @@
     "wasi", "worker_threads", "zlib",
   ]);
 
-  const definitions = new Map(); // url -> {code, file}
+  const definitions = new Map(); // url -> {code, file, format: "vite" | "cjs"}
   const compiled = new Map(); // url -> the module function, compiled on first run
   // URLs whose code ran inside the wrapper: their frames are shifted. Never
   // cleared, since an instance of old code may still throw after a redefine.
@@ -63,6 +74,7 @@
       this.evaluated = false;
       this.exports = undefined; // exists as soon as evaluation starts
       this.ready = false; // evaluation finished without error
+      this.cjsModule = undefined; // a CommonJS module's `module` object
     }
   }
 
@@ -140,19 +152,21 @@
 
   function define(defs) {
     for (const url of Object.keys(defs)) {
-      const [code, file] = defs[url];
-      definitions.set(url, { code: String(code), file: file == null ? null : String(file) });
+      const [code, file, format] = defs[url];
+      definitions.set(url, {
+        code: String(code), file: file == null ? null : String(file), format: format === "cjs" ? "cjs" : "vite",
+      });
       compiled.delete(url);
     }
   }
 
   function provide(answers) {
-    for (const { url, code, file, error } of answers) {
+    for (const { url, code, file, format, error } of answers) {
       const pending = fetching.get(url);
       if (!pending) continue;
       fetching.delete(url);
       if (typeof code === "string") {
-        define({ [url]: [code, file] });
+        define({ [url]: [code, file, format] });
         pending.resolve(definitions.get(url));
       } else if (error) {
         pending.reject(ssrError(`fetch_module(${JSON.stringify(url)}) raised ${error} ` +
@@ -234,7 +248,7 @@
   function compile(url, definition) {
     let fn = compiled.get(url);
     if (fn === undefined) {
-      const source = WRAPPER_HEAD + definition.code + "\n})\n//# sourceURL=" + url.replace(/[\r\n]/g, "");
+      const source = wrapperSource(definition) + "\n//# sourceURL=" + url.replace(/[\r\n]/g, "");
       try {
         fn = (0, eval)(source);
       } catch (error) {
@@ -303,6 +317,7 @@
     await undefined;
     let definition = definitions.get(url);
     if (!definition) definition = await loadDefinition(url, stack);
+    if (definition.format === "cjs") return runCommonJs(url, mod, stack, definition);
     const fn = compile(url, definition);
 
     const exports = Object.create(null);
@@ -329,6 +344,56 @@
     return exports;
   }
 
+  // -- CommonJS ------------------------------------------------------------------
+  function runCommonJs(url, mod, stack, definition) {
+    const fn = compile(url, definition);
+    const filename = definition.file || url;
+    const module = { id: url, filename, loaded: false, exports: {} };
+    mod.cjsModule = module;
+    mod.exports = module.exports;
+    mod.imports.clear();
+    const require = (dep) => requireSync(String(dep), stack, mod);
+    fn.call(module.exports, module.exports, require, module, filename, filename.replace(/[/\\][^/\\]*$/, "") || "/");
+    module.loaded = true;
+    mod.exports = module.exports; // it may have been replaced
+    return module.exports;
+  }
+
+  function requireSync(url, callstack, importer) {
+    importer.imports.add(url);
+    const mod = record(url);
+    mod.importers.add(importer.url);
+    if (mod.ready) return mod.exports;
+    // Required again while it runs (a cycle): the partial exports, as Node.
+    if (mod.cjsModule && !mod.evaluated) return mod.cjsModule.exports;
+    const stack = [...callstack, url];
+    if (mod.promise) {
+      throw new Error(`require("${url}") from ${importer.url}: it is an ES module still being ` +
+        `evaluated (import chain: ${chainText(stack)}); an ES module cannot be required while it runs.`);
+    }
+    const definition = definitions.get(url);
+    if (!definition) {
+      if (isBuiltin(url)) throw builtinError(url, stack);
+      throw notFoundError(url, stack);
+    }
+    if (definition.format !== "cjs") {
+      throw new Error(`require("${url}") from ${importer.url}: it was shipped as an ES module (Vite's ` +
+        "SSR format runs asynchronously); ship it as CommonJS, or import it with __vite_ssr_import__.");
+    }
+    mod.evaluated = false;
+    try {
+      const exports = runCommonJs(url, mod, stack, definition);
+      mod.ready = true;
+      mod.promise = Promise.resolve(exports);
+      return exports;
+    } catch (error) {
+      if (records.get(url) === mod) records.delete(url);
+      throw error;
+    } finally {
+      mod.evaluated = true;
+    }
+  }
+
   function invalidate(urls, withImporters) {
     const queue = Array.from(urls);
     const seen = new Set();
@@ -345,6 +410,7 @@
       mod.evaluated = false;
       mod.exports = undefined;
       mod.ready = false;
+      mod.cjsModule = undefined;
       mod.imports.clear();
     }
     return Array.from(seen);
@@ -359,6 +425,8 @@
 
   function describeExports(exports) {
     const out = {};
+    // A CommonJS module may export a primitive: it has no names.
+    if (exports === null || (typeof exports !== "object" && typeof exports !== "function")) return out;
     for (const key of Object.keys(exports)) {
       let kind;
       try {
@@ -495,7 +563,7 @@
 
   function source(url) {
     const definition = definitions.get(url);
-    return definition ? WRAPPER_HEAD + definition.code + "\n})" : null;
+    return definition ? wrapperSource(definition) : null;
   }
 
   host.runner = {

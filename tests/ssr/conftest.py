@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 import typing as t
 from pathlib import Path
 
@@ -142,3 +143,26 @@ def exports(**names: str) -> str:
     return "".join(
         f'__vite_ssr_exportName__({json.dumps(name)}, () => {{ try {{ return {local} }} catch {{}} }});\n'
         for name, local in names.items())
+
+
+def kill_and_wait(pid: int) -> None:
+    """SIGKILL ``pid`` and wait until its parent can reap it, so the next call
+    sees a dead child, not one still exiting. (A multithreaded process shows
+    as a zombie before its other threads are gone; only then can it be
+    waited for.)"""
+    import signal
+
+    os.kill(pid, signal.SIGKILL)
+    status = Path(f"/proc/{pid}/status")
+    if not Path("/proc/self/status").exists():
+        time.sleep(0.5)  # no /proc (macOS): give the kernel time
+        return
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+        except (FileNotFoundError, ProcessLookupError):
+            return
+        if fields.get("State", "").strip().startswith("Z") and fields.get("Threads", "1").strip() == "1":
+            return
+        time.sleep(0.005)

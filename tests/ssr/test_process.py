@@ -4,7 +4,6 @@ from __future__ import annotations
 import gc
 import json
 import os
-import signal
 import subprocess
 import sys
 import textwrap
@@ -18,7 +17,7 @@ import pytest
 from flask_vite.ssr.errors import SsrCrashed, SsrOutOfMemory, SsrTimeout
 from flask_vite.ssr.process import SsrProcess
 
-from .conftest import exports
+from .conftest import exports, kill_and_wait
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -84,8 +83,7 @@ def test_waiting_past_the_deadline_for_a_timer_does_not_kill(guarded: SsrProcess
 def test_a_child_that_died_between_calls_is_replaced(guarded: SsrProcess) -> None:
     pid = guarded.pid
     assert pid is not None and guarded.call("/m.js", "count") >= 1
-    os.kill(pid, signal.SIGKILL)
-    time.sleep(0.05)  # nothing notices until the next call
+    kill_and_wait(pid)  # nothing notices until the next call
     assert guarded.call("/m.js", "count") == 1
     assert guarded.pid != pid and reaped(pid)
 
