@@ -14,9 +14,10 @@ import typing as t
 from pathlib import Path
 
 import pytest
-from flask import Flask
+from flask import Flask, render_template
 from werkzeug.serving import make_server
 
+from flask_vite import FlaskVite
 from tests.apps import CREATE_VITE, dev_app, make_template_app
 
 if t.TYPE_CHECKING:
@@ -250,3 +251,36 @@ def test_page_reloads_when_the_server_is_back(open_template: t.Callable[..., Ses
         server.shutdown()
         thread.join(UPDATE_TIMEOUT)
         server.server_close()
+
+
+def test_jinja_template_edit_reloads_the_page(tmp_path: Path, page: Page, live_server: t.Any) -> None:
+    """A Flask view's template (not a module) changes: the page reloads, as
+    Flask's reloader would not tell the browser."""
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "page.html").write_text(
+        "<!doctype html><html><head>{{ vite_tags('src/main.ts') }}</head>"
+        "<body><h1>first</h1></body></html>")
+    root = tmp_path / "frontend"
+    (root / "src").mkdir(parents=True)
+    (root / "package.json").write_text('{"name": "jinja", "private": true}')
+    (root / "src" / "main.ts").write_text("document.body.dataset.ready = 'yes'\n")
+    app = Flask(__name__, root_path=str(tmp_path))
+    # What `flask run --debug` turns on: Jinja re-reads edited templates.
+    app.config.update(VITE_ROOT="frontend", VITE_DEV=True, TEMPLATES_AUTO_RELOAD=True)
+    FlaskVite(app)
+
+    @app.get("/")
+    def index() -> str:
+        return render_template("page.html")
+
+    try:
+        s = Session(app, page, live_server(app))
+        s.open("document.body.dataset.ready === 'yes'")
+        (tmp_path / "templates" / "page.html").write_text(
+            "<!doctype html><html><head>{{ vite_tags('src/main.ts') }}</head>"
+            "<body><h1>second</h1></body></html>")
+        page.wait_for("document.querySelector('h1')?.textContent === 'second'", UPDATE_TIMEOUT)
+        assert not s.marker_kept()
+        assert page.console_errors == []
+    finally:
+        app.extensions["vite"].close()
