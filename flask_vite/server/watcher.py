@@ -216,7 +216,9 @@ class FileWatcher:
         reload_for: str | None = None
         templates = [Path(os.path.realpath(p)).as_posix().rstrip("/") + "/"
                      for p in template_folders(self._app)]
-        restarting = _restarted_by_reloader()
+        # Only worked out for Python files: it looks at every loaded module.
+        restarting = _restarted_by_reloader() if any(f.endswith(".py") for _, f in events) \
+            else set()
         for change, file in events:
             if config.reload_on_python_change:
                 if any(file.startswith(folder) for folder in templates):

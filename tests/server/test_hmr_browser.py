@@ -284,3 +284,48 @@ def test_jinja_template_edit_reloads_the_page(tmp_path: Path, page: Page, live_s
         assert page.console_errors == []
     finally:
         app.extensions["vite"].close()
+
+
+HOT_MAIN = """\
+import './a.css'
+import './inv.ts'
+document.body.dataset.runs = String(Number(document.body.dataset.runs ?? 0) + 1)
+import.meta.hot?.accept()
+"""
+HOT_INV = """\
+export const version = 1
+// This module finds it cannot take its update: its importer is updated instead.
+import.meta.hot?.accept(() => import.meta.hot?.invalidate('cannot take it'))
+"""
+
+
+def test_invalidate_and_prune(tmp_path: Path, page: Page, live_server: t.Any) -> None:
+    root = tmp_path / "hotapp"
+    (root / "src").mkdir(parents=True)
+    (root / "package.json").write_text('{"name": "hotapp", "private": true}')
+    (root / "index.html").write_text(
+        '<!doctype html><html><head></head><body>'
+        '<script type="module" src="/src/main.ts"></script></body></html>')
+    (root / "src" / "main.ts").write_text(HOT_MAIN)
+    (root / "src" / "inv.ts").write_text(HOT_INV)
+    (root / "src" / "a.css").write_text("body { color: rgb(1, 2, 3) }\n")
+    app = dev_app(root)
+    try:
+        s = Session(app, page, live_server(app))
+        s.open("document.body.dataset.runs === '1'"
+               " && getComputedStyle(document.body).color === 'rgb(1, 2, 3)'")
+        # invalidate(): the update goes on to main.ts, which runs again in place.
+        s.edit("src/inv.ts", "version = 1", "version = 2")
+        page.wait_for("document.body.dataset.runs === '2'", UPDATE_TIMEOUT)
+        assert s.marker_kept()
+        assert s.logged("[vite] invalidate /src/inv.ts: cannot take it")
+        # main.ts stops importing a.css: its <style> is pruned.
+        s.edit("src/main.ts", "import './a.css'\n", "")
+        page.wait_for("document.body.dataset.runs === '3'"
+                      " && getComputedStyle(document.body).color !== 'rgb(1, 2, 3)'",
+                      UPDATE_TIMEOUT)
+        assert page.evaluate("document.querySelectorAll('style[data-vite-dev-id]').length") == 0
+        assert s.marker_kept()
+        assert page.console_errors == []
+    finally:
+        app.extensions["vite"].close()
