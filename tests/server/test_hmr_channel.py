@@ -9,6 +9,7 @@ import http.client
 import json
 import os
 import queue
+import re
 import subprocess
 import sys
 import threading
@@ -310,7 +311,7 @@ app.config.update(VITE_ROOT=root.name, VITE_DEV=True)
 FlaskVite(app)
 server = WSGIServer(("127.0.0.1", 0), app, log=None)
 server.start()
-print(server.server_port, app.extensions["vite"].dev_server.hot.token, flush=True)
+print(server.server_port, flush=True)
 try:
     # Until the test closes our stdin; in a native thread, so the hub runs meanwhile.
     gevent.get_hub().threadpool.apply(sys.stdin.read)
@@ -320,48 +321,67 @@ finally:
 """
 
 
-def test_gevent_server(vite_root: Path, tmp_path: Path) -> None:
-    """Under ``monkey.patch_all()`` and gevent's WSGI server (what
-    ``gunicorn -k gevent`` runs), the WebSocket upgrades, the watcher runs
-    without blocking the hub, and an edit reaches the page."""
-    script = tmp_path / "serve.py"
-    script.write_text(_GEVENT_SERVER)
-    (vite_root / "src" / "style.css").write_text("body { color: red }\n")
-    (vite_root / "src" / "main.ts").write_text("import './style.css'\nexport const answer = 42\n")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path.cwd()), *sys.path])}
-    process = subprocess.Popen([sys.executable, str(script), str(vite_root)], stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
-    try:
-        assert process.stdout is not None
-        port_text, token = process.stdout.readline().split()
-        port = int(port_text)
-        # A page loads its modules (the watcher starts with this first request).
-        for path in ("/src/main.ts", "/src/style.css"):
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
+def exercise_hmr(port: int, vite_root: Path) -> None:
+    """A page's HMR session against a server on ``port``: modules loaded, a
+    WebSocket with the token, an edit pushed, a bad token refused."""
+    client_js = ""
+    for path in ("/@vite/client", "/src/main.ts", "/src/style.css"):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
+        try:
             conn.request("GET", path)
             response = conn.getresponse()
-            assert response.status == 200, response.read()
-            response.read()
-            conn.close()
-        ws = ws_connect(port, token=token)
-        try:
-            assert receive_json(ws) == {"type": "connected"}
-            # The watcher may still be listing folders: edit until it answers.
-            deadline = time.monotonic() + TIMEOUT
-            message = None
-            n = 0
-            while message is None and time.monotonic() < deadline:
-                n += 1
-                (vite_root / "src" / "style.css").write_text(f"body {{ color: rgb({n}, 0, 0) }}\n")
-                text = ws.receive(timeout=1.0)
-                message = json.loads(text) if text else None
-            assert message is not None and message["type"] == "update"
-            assert message["updates"][0]["path"] == "/src/style.css"
-            assert message["updates"][0]["type"] == "js-update"
+            body = response.read().decode()
         finally:
-            ws_close(ws)
-        status, _ = raw_upgrade(port, "/?token=nope", {"Origin": f"http://127.0.0.1:{port}"})
-        assert status == 403
+            conn.close()
+        assert response.status == 200, body
+        client_js = client_js or body
+    match = re.search(r'const hmrToken = "([^"]+)"', client_js)
+    assert match is not None
+    ws = ws_connect(port, token=match.group(1))
+    try:
+        assert receive_json(ws) == {"type": "connected"}
+        # The watcher (started by the first request) may still be listing
+        # folders: edit until it answers.
+        deadline = time.monotonic() + TIMEOUT
+        message = None
+        n = 0
+        while message is None and time.monotonic() < deadline:
+            n += 1
+            (vite_root / "src" / "style.css").write_text(f"body {{ color: rgb({n}, 0, 0) }}\n")
+            text = ws.receive(timeout=1.0)
+            message = json.loads(text) if text else None
+        assert message is not None and message["type"] == "update"
+        assert message["updates"][0]["path"] == "/src/style.css"
+        assert message["updates"][0]["type"] == "js-update"
+    finally:
+        ws_close(ws)
+    status, _ = raw_upgrade(port, "/?token=nope", {"Origin": f"http://127.0.0.1:{port}"})
+    assert status == 403
+
+
+@pytest.fixture
+def module_app(vite_root: Path) -> Path:
+    (vite_root / "src" / "style.css").write_text("body { color: red }\n")
+    (vite_root / "src" / "main.ts").write_text("import './style.css'\nexport const answer = 42\n")
+    return vite_root
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path.cwd()), *sys.path])}
+
+
+def test_gevent_server(module_app: Path, tmp_path: Path) -> None:
+    """Under ``monkey.patch_all()`` and gevent's WSGI server, the WebSocket
+    upgrades, the watcher runs without blocking the hub, and an edit reaches
+    the page."""
+    script = tmp_path / "serve.py"
+    script.write_text(_GEVENT_SERVER)
+    process = subprocess.Popen([sys.executable, str(script), str(module_app)],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, env=_env(), text=True)
+    try:
+        assert process.stdout is not None
+        exercise_hmr(int(process.stdout.readline().split()[0]), module_app)
     finally:
         try:
             # Closes the server's stdin: it stops.
@@ -372,3 +392,67 @@ def test_gevent_server(vite_root: Path, tmp_path: Path) -> None:
             raise
         assert process.returncode == 0, stderr
         assert "Traceback" not in stderr, stderr
+
+
+_GUNICORN_APP = """
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from flask_vite import FlaskVite
+
+root = Path(os.environ["TEST_VITE_ROOT"])
+app = Flask("gunicorn_app", root_path=str(root.parent))
+app.config.update(VITE_ROOT=root.name, VITE_DEV=True)
+FlaskVite(app)
+"""
+
+
+def test_gunicorn_gevent_worker(module_app: Path, tmp_path: Path) -> None:
+    """``gunicorn -k gevent``: the same, and gunicorn logs no socket error
+    when a WebSocket ends (it lent its own socket)."""
+    pytest.importorskip("gunicorn")
+    (tmp_path / "gapp.py").write_text(_GUNICORN_APP)
+    env = {**_env(), "TEST_VITE_ROOT": str(module_app)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-k", "gevent", "-b", "127.0.0.1:0", "--workers", "1",
+         "--log-level", "info", "gapp:app"],
+        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, text=True)
+    log: list[str] = []
+    try:
+        assert process.stderr is not None
+        port = None
+        deadline = time.monotonic() + TIMEOUT
+        while port is None and time.monotonic() < deadline:
+            line = process.stderr.readline()
+            assert line, "gunicorn exited:\n" + "".join(log)
+            log.append(line)
+            found = re.search(r"Listening at: http://127\.0\.0\.1:(\d+)", line)
+            port = int(found.group(1)) if found else None
+        assert port is not None, "".join(log)
+        # Booted once the worker answers.
+        wait_until(lambda: _answers(port), what="gunicorn's worker")
+        exercise_hmr(port, module_app)
+    finally:
+        process.terminate()
+        try:
+            rest = process.communicate(timeout=TIMEOUT)[1]
+        except subprocess.TimeoutExpired:
+            process.kill()
+            rest = process.communicate()[1]
+        log.append(rest or "")
+    text = "".join(log)
+    assert "Traceback" not in text and "[ERROR]" not in text, text
+
+
+def _answers(port: int) -> bool:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+    try:
+        conn.request("GET", "/@vite/hmr?ping")
+        conn.getresponse().read()
+        return True
+    except OSError:
+        return False
+    finally:
+        conn.close()

@@ -86,11 +86,26 @@ def make_hot_channel(server: DevServer) -> Handler | None:
             logger.debug("no WebSocket upgrade on this server: %s", e)
             return _text(501, "This server cannot upgrade to WebSocket; use the event stream"
                               f" at {stream_path}.")
-        # The socket is shut down: the server's attempt to write this fails
-        # with EPIPE, which every WSGI server treats as a client gone away.
-        return current_app.response_class(status=101)
+        return _AfterWebSocket(status=101)
 
     return vite_hmr_channel
+
+
+class _AfterWebSocket(Response):
+    """The WSGI answer once a WebSocket session is over: nothing more must
+    reach the socket.
+
+    The socket is shut down by then, so werkzeug's and gevent's attempt to
+    write this response fails with ``EPIPE``, which they take as a client
+    gone away. gunicorn lent its own socket, which simple-websocket has
+    closed: gunicorn ends a connection quietly on ``StopIteration`` (what
+    Flask-Sock does).
+    """
+
+    def __call__(self, environ: t.Any, start_response: t.Any) -> t.Any:
+        if "gunicorn.socket" in environ:
+            raise StopIteration()
+        return super().__call__(environ, start_response)
 
 
 def _refuse(reason: str) -> Response:
