@@ -154,9 +154,11 @@ def register_dev_handlers(app: Flask, server: DevServer) -> None:
 
 
 def _enable_debug_logging() -> None:
-    """``VITE_DEBUG`` shows the chain's log even when the app configured none."""
-    logger.setLevel(logging.DEBUG)
-    if not logger.hasHandlers():
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("[%(name)s] %(message)s"))
-        logger.addHandler(handler)
+    """``VITE_DEBUG`` shows the chain's log, and HMR's ("hmr update
+    /src/App.tsx", "page reload src/main.ts"), even when the app configured none."""
+    for log in (logger, logging.getLogger("flask_vite.hmr")):
+        log.setLevel(logging.DEBUG)
+        if not log.hasHandlers():
+            handler = logging.StreamHandler()
+            handler.setFormatter(logging.Formatter("[%(name)s] %(message)s"))
+            log.addHandler(handler)

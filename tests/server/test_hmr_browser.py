@@ -290,6 +290,11 @@ HOT_MAIN = """\
 import './a.css'
 import './inv.ts'
 document.body.dataset.runs = String(Number(document.body.dataset.runs ?? 0) + 1)
+window.__events ??= []
+for (const name of ['vite:beforeUpdate', 'vite:afterUpdate', 'vite:invalidate',
+                    'vite:beforePrune', 'vite:beforeFullReload', 'vite:error']) {
+  import.meta.hot?.on(name, () => window.__events.push(name))
+}
 import.meta.hot?.accept()
 """
 HOT_INV = """\
@@ -299,13 +304,15 @@ import.meta.hot?.accept(() => import.meta.hot?.invalidate('cannot take it'))
 """
 
 
-def test_invalidate_and_prune(tmp_path: Path, page: Page, live_server: t.Any) -> None:
+def test_link_css_invalidate_prune_and_events(tmp_path: Path, page: Page,
+                                              live_server: t.Any) -> None:
     root = tmp_path / "hotapp"
     (root / "src").mkdir(parents=True)
     (root / "package.json").write_text('{"name": "hotapp", "private": true}')
     (root / "index.html").write_text(
-        '<!doctype html><html><head></head><body>'
+        '<!doctype html><html><head><link rel="stylesheet" href="/src/link.css"></head><body>'
         '<script type="module" src="/src/main.ts"></script></body></html>')
+    (root / "src" / "link.css").write_text("body { margin-left: 11px }\n")
     (root / "src" / "main.ts").write_text(HOT_MAIN)
     (root / "src" / "inv.ts").write_text(HOT_INV)
     (root / "src" / "a.css").write_text("body { color: rgb(1, 2, 3) }\n")
@@ -314,17 +321,29 @@ def test_invalidate_and_prune(tmp_path: Path, page: Page, live_server: t.Any) ->
         s = Session(app, page, live_server(app))
         s.open("document.body.dataset.runs === '1'"
                " && getComputedStyle(document.body).color === 'rgb(1, 2, 3)'")
+        # A stylesheet of a <link>: a css-update swaps the <link>.
+        s.edit("src/link.css", "11px", "13px")
+        page.wait_for("getComputedStyle(document.body).marginLeft === '13px'", UPDATE_TIMEOUT)
+        assert s.logged("[vite] css hot updated: /src/link.css")
+        assert page.evaluate("document.querySelectorAll('link[rel=stylesheet]').length") == 1
         # invalidate(): the update goes on to main.ts, which runs again in place.
+        page.evaluate("window.__events.length = 0")
         s.edit("src/inv.ts", "version = 1", "version = 2")
         page.wait_for("document.body.dataset.runs === '2'", UPDATE_TIMEOUT)
         assert s.marker_kept()
         assert s.logged("[vite] invalidate /src/inv.ts: cannot take it")
+        # inv.ts's update, then main.ts's (its new run listening from then on).
+        page.wait_for("window.__events.length >= 5")
+        assert page.evaluate("window.__events") == [
+            "vite:beforeUpdate", "vite:invalidate", "vite:afterUpdate",
+            "vite:beforeUpdate", "vite:afterUpdate"]
         # main.ts stops importing a.css: its <style> is pruned.
         s.edit("src/main.ts", "import './a.css'\n", "")
         page.wait_for("document.body.dataset.runs === '3'"
                       " && getComputedStyle(document.body).color !== 'rgb(1, 2, 3)'",
                       UPDATE_TIMEOUT)
         assert page.evaluate("document.querySelectorAll('style[data-vite-dev-id]').length") == 0
+        assert "vite:beforePrune" in page.evaluate("window.__events")
         assert s.marker_kept()
         assert page.console_errors == []
     finally:
