@@ -39,6 +39,8 @@ DEFAULTS: dict[str, t.Any] = {
     "VITE_HMR": True,
     "VITE_HMR_OVERLAY": True,
     "VITE_RELOAD_ON_PYTHON_CHANGE": True,
+    "VITE_SSR_TIMEOUT": 5.0,
+    "VITE_SSR_HEAP_LIMIT_MB": 256,
 }
 
 #: Vite's ``appType``: ``spa`` and ``mpa`` serve ``index.html`` files for
@@ -88,6 +90,10 @@ class ViteConfig:
     optimize_deps_include: tuple[str, ...] = ()
     #: Bare imports never pre-bundled (served from node_modules as they are).
     optimize_deps_exclude: tuple[str, ...] = ()
+    #: Seconds one SSR render may take before it is stopped (and V8 restarted).
+    ssr_timeout: float = 5.0
+    #: The V8 heap limit of an SSR renderer, in MiB.
+    ssr_heap_limit_mb: int = 256
     #: Send hot updates to browsers. When off, edited files are still picked
     #: up (the next page load gets fresh code); only the push is skipped.
     hmr: bool = True
@@ -133,6 +139,8 @@ class ViteConfig:
             cors=_cors(c["VITE_CORS"]),
             optimize_deps_include=_str_list(c["VITE_OPTIMIZE_DEPS_INCLUDE"], "VITE_OPTIMIZE_DEPS_INCLUDE"),
             optimize_deps_exclude=_str_list(c["VITE_OPTIMIZE_DEPS_EXCLUDE"], "VITE_OPTIMIZE_DEPS_EXCLUDE"),
+            ssr_timeout=_positive(c["VITE_SSR_TIMEOUT"], "VITE_SSR_TIMEOUT", float),
+            ssr_heap_limit_mb=int(_positive(c["VITE_SSR_HEAP_LIMIT_MB"], "VITE_SSR_HEAP_LIMIT_MB", int)),
             hmr=_bool(c["VITE_HMR"], "VITE_HMR", default=True),
             hmr_overlay=_bool(c["VITE_HMR_OVERLAY"], "VITE_HMR_OVERLAY", default=True),
             reload_on_python_change=_bool(c["VITE_RELOAD_ON_PYTHON_CHANGE"],
@@ -181,6 +189,13 @@ def _base(value: t.Any) -> str:
     if not value.startswith("/"):
         raise ConfigError("VITE_BASE", f"{value!r} must start with '/' or be a full URL.")
     return value if value.endswith("/") else value + "/"
+
+
+def _positive(value: t.Any, key: str, kind: type) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0 or (
+            kind is int and not float(value).is_integer()):
+        raise ConfigError(key, f"expected a positive {'whole ' if kind is int else ''}number, got {value!r}.")
+    return float(value)
 
 
 def _choice(value: t.Any, key: str, choices: t.Sequence[str]) -> str:

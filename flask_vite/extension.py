@@ -15,6 +15,7 @@ if t.TYPE_CHECKING:
     from .esbuild.service import EsbuildService
     from .manifest import Manifest
     from .server.dev_server import DevServer
+    from .server.ssr_runner import ModuleExports
 
 
 class ViteState:
@@ -75,6 +76,21 @@ class ViteState:
             service.close()
 
 
+def _register_ssr_error_page(app: Flask, server: DevServer) -> None:
+    """In dev, a flask-vite error in a view (an SSR render that throws, a module
+    that does not compile) answers 500 with the source-mapped stack, and the
+    page's error overlay shows it (Vite's ``ssrFixStacktrace`` + overlay)."""
+    from flask import request
+
+    from .errors import ViteError
+    from .server.handlers.error import error_response
+
+    def vite_error(error: ViteError) -> t.Any:
+        return error_response(server, request, error)
+
+    app.register_error_handler(ViteError, vite_error)
+
+
 class FlaskVite:
     """Vite for a Flask app.
 
@@ -119,6 +135,7 @@ class FlaskVite:
 
             state.dev_server = DevServer(state, app)
             register_dev_handlers(app, state.dev_server)
+            _register_ssr_error_page(app, state.dev_server)
 
     def get_state(self, app: Flask | None = None) -> ViteState:
         """The state of ``app`` (default: the current app).
@@ -145,3 +162,32 @@ class FlaskVite:
     def esbuild(self) -> EsbuildService:
         """The current app's esbuild service."""
         return self.get_state().esbuild
+
+    def _dev_server(self, what: str) -> DevServer:
+        server = self.get_state().dev_server
+        if server is None:
+            raise RuntimeError(
+                f"{what} needs the dev server, which is off (VITE_DEV is False)."
+                " In production, render with the built SSR bundle.")
+        return server
+
+    def ssr_load_module(self, url: str) -> ModuleExports:
+        """Vite's ``ssrLoadModule``: import ``url`` in the ``ssr`` environment (V8).
+
+        Functions among the exports are callables that run in V8::
+
+            render = vite.ssr_load_module("/src/entry-server.tsx")["render"]
+            rendered = render(url)   # {"html": ..., "head": ...}
+
+        Edited modules (and their importers) run again; the others keep their state.
+        """
+        return self._dev_server("ssr_load_module()").environments["ssr"].runner.import_(url)
+
+    def transform_index_html(self, url: str, html: str) -> str:
+        """Vite's ``transformIndexHtml``: inject ``/@vite/client`` and the plugins'
+        HTML transforms into a page served at ``url``. Returns ``html`` unchanged
+        when the dev server is off."""
+        server = self.get_state().dev_server
+        if server is None:
+            return html
+        return server.transform_index_html(url, html)

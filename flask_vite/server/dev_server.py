@@ -33,7 +33,8 @@ def inject_client(html: str, base: str) -> str:
     for pattern in (_HEAD_RE, _HTML_RE):
         match = pattern.search(html)
         if match:
-            return html[:match.end()] + "\n    " + tag + html[match.end():]
+            # Vite's layout of injected tags: "\n    <tag>\n" right after <head>.
+            return html[:match.end()] + "\n    " + tag + "\n" + html[match.end():]
     return tag + "\n" + html
 
 
@@ -75,6 +76,8 @@ class DevServer:
         """Stop the file watcher and disconnect the pages (``ViteState.close``)."""
         self.watcher.close()
         self.hot.close()
+        for environment in self.environments.values():
+            environment.close()
 
     @property
     def esbuild(self) -> EsbuildService:

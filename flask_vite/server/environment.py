@@ -22,6 +22,7 @@ from .urls import clean_url, remove_import_query, remove_timestamp_query, unwrap
 if t.TYPE_CHECKING:
     from ..plugin import Plugin
     from .dev_server import DevServer
+    from .ssr_runner import SsrRunner
 
 logger = logging.getLogger("flask_vite.transform")
 
@@ -55,6 +56,28 @@ class DevEnvironment:
         self.module_graph = ModuleGraph(name, self._resolve_url_id)
         self._pending: dict[str, _Pending] = {}
         self._pending_lock = threading.Lock()
+        self._runner: SsrRunner | None = None
+
+    @property
+    def runner(self) -> SsrRunner:
+        """The module runner (``ssr`` environments): ``runner.import_(url)`` gives
+        a module's exports, executed in V8."""
+        if not self.ssr:
+            raise RuntimeError(f"The {self.name!r} environment runs in the browser and has no runner.")
+        if self._runner is None:
+            with self._pending_lock:
+                if self._runner is None:
+                    from .ssr_runner import SsrRunner
+
+                    self._runner = SsrRunner(self, timeout=self.config.ssr_timeout,
+                                             heap_limit_mb=self.config.ssr_heap_limit_mb)
+        return self._runner
+
+    def close(self) -> None:
+        """Stop the runner's V8 process, if one was started."""
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            runner.close()
 
     def __repr__(self) -> str:
         return f"<DevEnvironment {self.name!r}>"

@@ -68,6 +68,8 @@ class SsrTransformPlugin(Plugin):
         result = env.server.esbuild.transform(
             rewritten, loader="js", format="cjs", sourcefile=file, sourcemap="external",
             target="es2022", platform="neutral", log_level="silent",
+            # V8 here has no module loader: import() becomes a require() in a promise.
+            supported={"dynamic-import": False},
             define={
                 "import.meta.env": json.dumps(env_values),
                 "import.meta.hot": "undefined",
@@ -79,11 +81,19 @@ class SsrTransformPlugin(Plugin):
         node = env.module_graph.get_module_by_id(id)
         if node is not None:
             node.meta["ssr_deps"] = deps
+            # Edges between source modules, so an edit invalidates the importers
+            # (dependency files in node_modules and builtins are not graph modules).
+            env.module_graph.update_module_info(
+                node, [k for k in deps if k.startswith("/") and not _is_dep_file(k)])
         from ..sourcemap import combine_maps
 
         maps = [rewrite_map] if rewrite_map is not None else [getattr(ctx, "combined_map", None)]
         combined = combine_maps([*maps, json.loads(result.map) if result.map else None])
         return LoadResult(result.code, combined, {"replaces_map": True, "ssr_deps": deps})
+
+
+def _is_dep_file(key: str) -> bool:
+    return "/node_modules/" in key and not key.startswith("/node_modules/")
 
 
 def runner_key(ctx: PluginContext, specifier: str, importer: str) -> str:

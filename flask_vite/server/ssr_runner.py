@@ -1,0 +1,175 @@
+"""The ``ssr`` environment's module runner: Vite's ``RunnableDevEnvironment.runner``.
+
+Modules are transformed by the ``ssr`` pipeline (CommonJS for V8, see
+:mod:`flask_vite.server.ssr_transform`) and executed in a V8 isolate in a
+child process (:class:`flask_vite.ssr.process.SsrProcess`), so a component
+that loops forever or allocates without bound costs a timeout or a respawn,
+never the web server. Before each import the runner sends what changed
+since the last one; modules whose files did not change keep their instances.
+
+JavaScript errors come back with their stack mapped through the modules'
+source maps to the original ``file:line:column``.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import typing as t
+
+from ..sourcemap import original_position
+from ..ssr.errors import SsrError, StackFrame
+from .ssr_modules import SsrModuleCollector
+
+if t.TYPE_CHECKING:
+    from ..ssr.process import SsrModule, SsrProcess
+    from .environment import DevEnvironment
+
+logger = logging.getLogger("flask_vite.ssr")
+
+
+class ModuleExports(t.Mapping[str, t.Any]):
+    """The exports of an SSR module, as Python sees them.
+
+    Functions are returned as callables that run in V8 (a returned promise is
+    awaited); other values are copied out as JSON.
+    """
+
+    def __init__(self, runner: SsrRunner, url: str, module: SsrModule) -> None:
+        self._runner = runner
+        self.url = url
+        self._module = module
+        #: Export name → ``typeof`` in JavaScript.
+        self.types: dict[str, str] = dict(module.exports)
+
+    def __getitem__(self, name: str) -> t.Any:
+        if name not in self.types:
+            raise KeyError(f"{self.url} has no export {name!r} (it exports: {', '.join(self.types) or 'nothing'})")
+        if self.types[name] == "function":
+            return _ExportedFunction(self._runner, self.url, name)
+        return self._runner.get(self.url, name)
+
+    def __iter__(self) -> t.Iterator[str]:
+        return iter(self.types)
+
+    def __len__(self) -> int:
+        return len(self.types)
+
+    def __repr__(self) -> str:
+        return f"<ModuleExports {self.url} {sorted(self.types)}>"
+
+
+class _ExportedFunction:
+    def __init__(self, runner: SsrRunner, url: str, name: str) -> None:
+        self._runner, self.url, self.name = runner, url, name
+
+    def __call__(self, *args: t.Any, timeout: float | None = None) -> t.Any:
+        return self._runner.call(self.url, self.name, list(args), timeout=timeout)
+
+    def __repr__(self) -> str:
+        return f"<SSR function {self.name} of {self.url}>"
+
+
+class SsrRunner:
+    """Imports and calls SSR modules of one environment."""
+
+    def __init__(self, environment: DevEnvironment, *, timeout: float = 5.0,
+                 heap_limit_mb: int = 256) -> None:
+        self.environment = environment
+        self.timeout = timeout
+        self.heap_limit_mb = heap_limit_mb
+        self.collector = SsrModuleCollector(environment)
+        self._process: SsrProcess | None = None
+        self._lock = threading.RLock()
+
+    @property
+    def process(self) -> SsrProcess:
+        if self._process is None:
+            from ..ssr.process import SsrProcess
+
+            config = self.environment.config
+            self._process = SsrProcess(
+                timeout=self.timeout, heap_limit_mb=self.heap_limit_mb, module_format="cjs",
+                node_env="development" if config.dev else "production",
+                fetch_module=self._fetch_module,
+            )
+        return self._process
+
+    def import_(self, url: str) -> ModuleExports:
+        """Run ``url`` (if it or a module it imports changed) and return its exports."""
+        url = _normalise(url)
+        with self._lock:
+            process = self.process
+            ship = self.collector.collect(url)
+            if ship.invalidate:
+                process.invalidate(ship.invalidate)
+            if ship.define:
+                process.define_modules(ship.define)
+            try:
+                module = process.import_(url)
+            except SsrError as e:
+                raise self.map_error(e) from None
+        return ModuleExports(self, url, module)
+
+    def call(self, url: str, name: str, args: list[t.Any], *, timeout: float | None = None) -> t.Any:
+        with self._lock:
+            try:
+                return self.process.call(url, name, args, timeout=timeout)
+            except SsrError as e:
+                raise self.map_error(e) from None
+
+    def get(self, url: str, name: str) -> t.Any:
+        with self._lock:
+            try:
+                return self.process.get(url, name)
+            except SsrError as e:
+                raise self.map_error(e) from None
+
+    def close(self) -> None:
+        with self._lock:
+            process, self._process = self._process, None
+            self.collector.reset()
+        if process is not None:
+            process.close()
+
+    def _fetch_module(self, key: str) -> str | None:
+        """A module the eager walk did not send (``import()`` of a computed path)."""
+        ship = self.collector.collect(key)
+        return ship.define.get(key)
+
+    # -- errors --------------------------------------------------------------------
+    def map_error(self, error: SsrError) -> SsrError:
+        """``error`` with its stack and location pointing at the original sources."""
+        if not error.frames:
+            return error
+        graph = self.environment.module_graph
+        mapped_frames: list[StackFrame] = []
+        stack = error.stack
+        for frame in error.frames:
+            node = graph.get_module_by_url(frame.url) if frame.url.startswith("/") else None
+            result = node.transform_result if node is not None else None
+            found = None
+            if result is not None and result.map:
+                found = original_position(result.map, frame.line, max(frame.column - 1, 0))
+            if found is None:
+                mapped_frames.append(frame)
+                continue
+            source, line, column = found
+            file = source if source.startswith("/") else (node.file if node and node.file else source)
+            mapped_frames.append(StackFrame(file, line, column + 1))
+            stack = re.sub(
+                re.escape(f"{frame.url}:{frame.line}:{frame.column}"),
+                f"{file}:{line}:{column + 1}", stack, count=1)
+        mapped = type(error).__new__(type(error))
+        mapped.__dict__.update(error.__dict__)
+        mapped.args = error.args
+        mapped.stack = stack
+        mapped.frames = mapped_frames
+        first = next((f for f in mapped_frames if f.url.startswith("/") and "/node_modules/" not in f.url), None)
+        if first is not None:
+            mapped.loc = {"file": first.url, "line": first.line, "column": first.column - 1}  # type: ignore[attr-defined]
+        return mapped
+
+
+def _normalise(url: str) -> str:
+    return url if url.startswith("/") else "/" + url
