@@ -438,7 +438,9 @@ def handle_file_change(server: DevServer, change: ChangeType, file: str) -> None
     if result.message:
         logger.info("%s", result.message)
     if result.payload is not None:
-        if result.payload["type"] == "update":
+        channel = getattr(server, "hot", None)
+        if result.payload["type"] == "update" and channel is not None and channel.enabled \
+                and channel.clients:
             pretransform(client, [u["acceptedPath"] for u in result.payload["updates"]
                                   if u["type"] == "js-update"])
         _send(server, result.payload)

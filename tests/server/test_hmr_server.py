@@ -90,9 +90,12 @@ def test_css_edit_is_a_hot_update_and_drops_the_ssr_module(make: AppFactory, roo
     assert sent.types() == ["update"]
     [update] = sent[0]["updates"]
     assert update["type"] == "js-update" and update["path"] == update["acceptedPath"] == "/src/a.css"
-    node = server.environments["client"].module_graph.get_module_by_url("/src/a.css")
-    assert node is not None and node.transform_result is None
-    assert node.last_hmr_timestamp == update["timestamp"]
+    client = server.environments["client"]
+    node = client.module_graph.get_module_by_url("/src/a.css")
+    assert node is not None and node.last_hmr_timestamp == update["timestamp"]
+    # Already being transformed again (for the page about to ask): the new text.
+    result = client.transform_request("/src/a.css")
+    assert result is not None and "green" in result.code
     # The importer now imports it with ?t=, so a reload gets the new CSS.
     load(app, "/src/main.ts")
     main = server.environments["client"].module_graph.get_module_by_url("/src/main.ts")
