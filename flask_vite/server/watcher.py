@@ -57,6 +57,8 @@ ADDED, MODIFIED, DELETED = 1, 2, 3
 #: under 1% of a core while idle.
 STEP_MS = 2
 DEBOUNCE_MS = 200
+#: Most folders watched for Python and template changes (the Vite root has no limit).
+MAX_APP_DIRS = 2000
 
 
 class FileWatcher:
@@ -120,8 +122,25 @@ class FileWatcher:
         config = self.server.config
         return {os.path.realpath(config.out_dir), os.path.realpath(config.cache_dir)}
 
-    def _walk(self, roots: t.Iterable[str | Path]) -> set[str]:
-        return list_dirs(roots, self._ignored_paths())
+    def _walk(self, roots: t.Iterable[str | Path], limit: int | None = None) -> set[str]:
+        return list_dirs(roots, self._ignored_paths(), limit=limit)
+
+    def _initial_dirs(self) -> set[str]:
+        config = self.server.config
+        dirs = self._walk([config.root])
+        others = [r for r in self.roots() if r != Path(os.path.realpath(config.root))]
+        if others:
+            # The app's folder may hold much more than code (a home folder,
+            # data): past a limit, its deeper folders are left unwatched.
+            found = self._walk(others, limit=MAX_APP_DIRS)
+            if len(found) >= MAX_APP_DIRS:
+                logger.warning(
+                    "%s holds more than %d folders: Python and template changes below"
+                    " the first %d are not watched. Set VITE_RELOAD_ON_PYTHON_CHANGE = False"
+                    " to watch the Vite root only.", self._app.root_path, MAX_APP_DIRS,
+                    MAX_APP_DIRS)
+            dirs |= found
+        return dirs
 
     # -- the loop ------------------------------------------------------------------------
     def _run(self) -> None:
@@ -129,7 +148,7 @@ class FileWatcher:
 
         notify: RustNotify | None = None
         try:
-            self._dirs = self._walk(self.roots())
+            self._dirs = self._initial_dirs()
             notify = self._open(RustNotify)
             self._ready.set()
             while not self._stop.stopped:
@@ -251,9 +270,11 @@ def template_folders(app: Flask) -> list[Path]:
     return [f for f in folders if f.is_dir()]
 
 
-def list_dirs(roots: t.Iterable[str | Path], ignored_paths: t.AbstractSet[str] = frozenset()) -> set[str]:
+def list_dirs(roots: t.Iterable[str | Path], ignored_paths: t.AbstractSet[str] = frozenset(),
+              *, limit: int | None = None) -> set[str]:
     """Every folder under ``roots`` (real paths), skipping :data:`IGNORED_DIRS`,
-    ``ignored_paths`` and virtualenvs (folders holding ``pyvenv.cfg``)."""
+    ``ignored_paths`` and virtualenvs (folders holding ``pyvenv.cfg``);
+    at most ``limit`` of them (a folder before its subfolders)."""
     found: set[str] = set()
     for root in roots:
         root = os.path.realpath(root)
@@ -263,6 +284,8 @@ def list_dirs(roots: t.Iterable[str | Path], ignored_paths: t.AbstractSet[str] =
             if folder in found:
                 subdirs[:] = []
                 continue
+            if limit is not None and len(found) >= limit:
+                return found
             found.add(folder)
             subdirs[:] = [d for d in subdirs
                           if not _ignored_dir(os.path.join(folder, d), ignored_paths)

@@ -214,3 +214,9 @@ def test_close_before_start_and_twice(project: Path) -> None:
     watcher.start()  # after close: stays stopped
     assert not watcher.running
     assert os.path.isdir(project)
+
+
+def test_list_dirs_stops_at_the_limit(project: Path) -> None:
+    dirs = list_dirs([project], limit=3)
+    assert len(dirs) == 3
+    assert str(project) in dirs
