@@ -105,7 +105,7 @@ SIDES = ("flask-vite", "vite", "vite-plain")
 DEFAULT_SIDES = ("flask-vite", "vite")
 APPS = ("react-ts", "gen500")
 #: Bump when the way the scratch folder is prepared changes.
-SETUP_VERSION = 4
+SETUP_VERSION = 5
 #: Seconds the resource timing list must stay the same size to count as settled.
 SETTLE = 0.3
 #: Seconds one page may take to load (cold, 500 modules, a slow machine).
@@ -396,40 +396,57 @@ def side_root(base: Path, side: str) -> Path:
 
 
 def prepare_app(name: str, work: Path, sides: t.Sequence[str], fresh: bool) -> App:
-    """Copy the app's files to one folder per side and install each side's dependencies."""
+    """Copy the app's files to one folder per side and install each side's dependencies.
+
+    What is already there is kept (a stamp file per side says it is
+    complete and of this script's :data:`SETUP_VERSION`), unless ``fresh``.
+    """
     base = work / "apps" / name
-    installs = sorted({"vite" if side == "vite-plain" else side for side in sides})
-    stamp_data = {"setup": SETUP_VERSION, "sides": installs, "app": name}
-    stamp = base / "stamp.json"
-    if fresh or not stamp.is_file() or json.loads(stamp.read_text()) != stamp_data:
+    if fresh:
         shutil.rmtree(base, ignore_errors=True)
-        base.mkdir(parents=True)
-        source = base / "source"
+    base.mkdir(parents=True, exist_ok=True)
+
+    def stamped(what: str) -> tuple[bool, Path]:
+        stamp = base / f"{what}.stamp.json"
+        ok = stamp.is_file() and json.loads(stamp.read_text()) == {"setup": SETUP_VERSION}
+        return ok, stamp
+
+    source = base / "source"
+    ok, stamp = stamped("source")
+    if not ok:
+        shutil.rmtree(source, ignore_errors=True)
         if name == "react-ts":
             shutil.copytree(template_source(CREATE_VITE, "template-react-ts"), source)
             if (source / "_gitignore").exists():
                 (source / "_gitignore").rename(source / ".gitignore")
         else:
             make_generated_app(source)
-        for side in installs:
-            root = side_root(base, side)
-            shutil.copytree(source, root)
-            t0 = time.perf_counter()
-            if side == "flask-vite":
-                from flask_vite.npm.installer import install
+        for other in base.glob("*.stamp.json"):
+            other.unlink()  # the copies are of the old files
+        stamp.write_text(json.dumps({"setup": SETUP_VERSION}))
+    for side in sorted({"vite" if side == "vite-plain" else side for side in sides}):
+        ok, stamp = stamped(side)
+        if ok:
+            continue
+        root = side_root(base, side)
+        shutil.rmtree(base / side, ignore_errors=True)
+        shutil.copytree(source, root)
+        t0 = time.perf_counter()
+        if side == "flask-vite":
+            from flask_vite.npm.installer import install
 
-                install(root, production=True)
-                what = "flask_vite.npm.installer.install(production=True)"
-            else:
-                npm = shutil.which("npm")
-                if npm is None:
-                    raise RuntimeError("npm is needed for the reference side")
-                flags = ["--no-audit", "--no-fund", "--loglevel=error"]
-                run([npm, "install", *flags], root)
-                run([npm, "install", "--no-save", *flags, EXPRESS_SPEC], root)
-                what = f"npm install; npm install --no-save {EXPRESS_SPEC}"
-            print(f"  {name}/{side}: {what} in {time.perf_counter() - t0:.1f}s", flush=True)
-        stamp.write_text(json.dumps(stamp_data))
+            install(root, production=True)
+            what = "flask_vite.npm.installer.install(production=True)"
+        else:
+            npm = shutil.which("npm")
+            if npm is None:
+                raise RuntimeError("npm is needed for the reference side")
+            flags = ["--no-audit", "--no-fund", "--loglevel=error"]
+            run([npm, "install", *flags], root)
+            run([npm, "install", "--no-save", *flags, EXPRESS_SPEC], root)
+            what = f"npm install; npm install --no-save {EXPRESS_SPEC}"
+        print(f"  {name}/{side}: {what} in {time.perf_counter() - t0:.1f}s", flush=True)
+        stamp.write_text(json.dumps({"setup": SETUP_VERSION}))
     roots = {side: side_root(base, side) for side in sides}
     if name == "react-ts":
         return App(name, f"create-vite {CREATE_VITE[1]} template-react-ts",
@@ -439,14 +456,41 @@ def prepare_app(name: str, work: Path, sides: t.Sequence[str], fresh: bool) -> A
                READY_SELECTOR, gen_check_js(sections), roots)
 
 
+#: The folder holding the ``flask_vite`` package the Flask side imports: the
+#: working tree, or a ``--ref`` snapshot (see :func:`snapshot_flask_vite`).
+FLASK_VITE_PATH = REPO
+
+
+def snapshot_flask_vite(work: Path, ref: str) -> str:
+    """Extract ``flask_vite/`` at git ``ref`` into the scratch folder and use it.
+
+    Other people's uncommitted edits in the working tree then cannot change
+    (or break) the Flask side in the middle of a run.
+    """
+    global FLASK_VITE_PATH
+    sha = subprocess.run(["git", "rev-parse", "--verify", f"{ref}^{{commit}}"], cwd=REPO, text=True,
+                         capture_output=True, check=True).stdout.strip()
+    dest = work / "flask-vite-src" / sha
+    if not (dest / "flask_vite" / "__init__.py").is_file():
+        shutil.rmtree(dest, ignore_errors=True)
+        dest.mkdir(parents=True)
+        archive = subprocess.run(["git", "archive", "--format=tar", sha, "flask_vite"], cwd=REPO,
+                                 capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    FLASK_VITE_PATH = dest
+    return sha[:7]
+
+
 def flask_env(work: Path) -> dict[str, str]:
     """The Flask process's environment: bytecode cached (in the scratch folder).
 
     This machine sets ``PYTHONDONTWRITEBYTECODE``, so each start would compile
     flask_vite from source (~0.1 s); a user's ``pip install`` writes the
     ``.pyc`` files once, so the benchmark does too (see :func:`compile_flask_vite`).
+    ``PYTHONPATH`` puts :data:`FLASK_VITE_PATH` first (before the editable install).
     """
-    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONPYCACHEPREFIX": str(work / "pycache")}
+    env = {**os.environ, "PYTHONPATH": str(FLASK_VITE_PATH),
+           "PYTHONPYCACHEPREFIX": str(work / "pycache")}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
@@ -601,9 +645,10 @@ def summarize_profiles(folder: Path, profilers: dict[str, Profiler], top: int = 
 def compile_flask_vite(work: Path) -> None:
     """Write the ``.pyc`` files the Flask process imports, as a start would."""
     code = ("import flask, werkzeug.serving, flask_vite, flask_vite.server.dev_server,"
-            " flask_vite.server.chain, flask_vite.plugins; import compileall;"
-            f" compileall.compile_dir({str(REPO / 'flask_vite')!r}, quiet=1)")
-    subprocess.run([sys.executable, "-c", code], env=flask_env(work), check=True)
+            " flask_vite.server.chain, flask_vite.plugins; import compileall, sys;"
+            f" compileall.compile_dir({str(FLASK_VITE_PATH / 'flask_vite')!r}, quiet=1);"
+            f" assert flask_vite.__file__.startswith({str(FLASK_VITE_PATH)!r}), flask_vite.__file__")
+    subprocess.run([sys.executable, "-c", code], env=flask_env(work), cwd=work, check=True)
 
 
 def make_server(side: str, app: App, work: Path, tag: str) -> Server:
@@ -876,31 +921,38 @@ def report(apps: list[App], results: dict[tuple[str, str], Results], sides: t.Se
             for p in sorted(r.problems):
                 print(f"PROBLEM   {app.name}/{side}: {p}")
             for e in r.errors:
-                print(f"ERROR     {app.name}/{side}: " + " | ".join(e.splitlines()[:4]))
+                lines = e.splitlines()
+                shown = lines if len(lines) <= 3 else [*lines[:1], "…", *lines[-2:]]
+                print(f"ERROR     {app.name}/{side}: " + " | ".join(s.strip() for s in shown))
 
 
-def versions(work: Path, apps: list[App], sides: t.Sequence[str]) -> str:
+def versions(work: Path, apps: list[App], sides: t.Sequence[str], snapshot: str | None) -> str:
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     parts = [f"python {platform.python_version()}", f"{os.cpu_count()} cpus (load {load})"]
+    if snapshot:
+        parts.append(f"flask-vite {snapshot} (committed snapshot)")
+    else:
+        with contextlib.suppress(Exception):
+            rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, text=True,
+                                 capture_output=True, check=False).stdout.strip()
+            dirty = subprocess.run(["git", "status", "--porcelain", "flask_vite"], cwd=REPO,
+                                   text=True, capture_output=True, check=False).stdout.strip()
+            parts.append(f"flask-vite {rev}{' + uncommitted edits' if dirty else ''} (working tree)")
     with contextlib.suppress(Exception):
-        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, text=True,
-                             capture_output=True, check=False).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "flask_vite"], cwd=REPO, text=True,
-                               capture_output=True, check=False).stdout.strip()
-        parts.append(f"flask-vite {rev}{'+dirty' if dirty else ''}")
-    with contextlib.suppress(Exception):
-        from flask_vite.esbuild.binary import ESBUILD_VERSION
+        import re
 
-        parts.append(f"esbuild {ESBUILD_VERSION}")
+        binary_py = (FLASK_VITE_PATH / "flask_vite" / "esbuild" / "binary.py").read_text()
+        found = re.search(r"ESBUILD_VERSION\s*=\s*[\"']([^\"']+)", binary_py)
+        if found:
+            parts.append(f"esbuild {found.group(1)}")
     if "vite" in sides or "vite-plain" in sides:
         with contextlib.suppress(Exception):
             parts.append("node " + subprocess.run(["node", "--version"], text=True,
                                                   capture_output=True, check=False).stdout.strip())
         for pkg in ("vite", "@vitejs/plugin-react", "express", "react"):
             with contextlib.suppress(Exception):
-                meta = json.loads((side_root(apps[0].roots[sides[-1]].parent, "vite")
-                                   / "node_modules" / pkg /
-                                   "package.json").read_text())
+                vite_root = side_root(work / "apps" / apps[0].name, "vite")
+                meta = json.loads((vite_root / "node_modules" / pkg / "package.json").read_text())
                 parts.append(f"{pkg} {meta['version']}")
     return ", ".join(parts)
 
@@ -915,6 +967,9 @@ def main() -> int:
                         help=f"comma-separated, of {', '.join(SIDES)} (default: %(default)s)")
     parser.add_argument("--work", type=Path, default=DEFAULT_WORK, help="scratch folder (reused)")
     parser.add_argument("--fresh", action="store_true", help="rebuild the scratch folder")
+    parser.add_argument("--ref", default=None,
+                        help="run the Flask side on flask_vite/ as committed at this git ref"
+                             " (a snapshot in the scratch folder) instead of the working tree")
     parser.add_argument("--quiet-wait", type=float, default=30.0,
                         help="before each round, wait up to this many seconds for the CPUs to be"
                              " mostly idle (other processes); 0: don't (default: %(default)s)")
@@ -948,9 +1003,12 @@ def main() -> int:
             print(f"  {name}: setup failed, skipped:\n{traceback.format_exc()}", flush=True)
     if not apps:
         return 1
+    snapshot = None
     if "flask-vite" in sides:
+        if args.ref:
+            snapshot = snapshot_flask_vite(args.work, args.ref)
         compile_flask_vite(args.work)
-    print(versions(args.work, apps, sides))
+    print(versions(args.work, apps, sides, snapshot))
     print(f"{runs} cold runs, {warm_total} warm loads + reloads per app and side", flush=True)
 
     results = {(a.name, s): Results() for a in apps for s in sides}
