@@ -351,6 +351,28 @@ class HmrContext:
         return path.read_text("utf-8")
 
 
+#: Client modules whose last request failed on an import that did not
+#: resolve: a created file may be the one they lack (Vite's
+#: ``_hasResolveFailedErrorModules``).
+_resolve_failed: weakref.WeakSet[ModuleNode] = weakref.WeakSet()
+
+
+def note_failed_request(server: t.Any, url: str, error: BaseException) -> None:
+    """Called by the error handler: remember a module that failed to resolve an import."""
+    cause: BaseException | None = error
+    while cause is not None and getattr(cause, "code", None) != "RESOLVE_ERROR":
+        cause = cause.__cause__
+    environments = getattr(server, "environments", None)
+    client = environments.get("client") if isinstance(environments, dict) else None
+    if cause is None or client is None:
+        return
+    from .urls import remove_import_query, remove_timestamp_query
+
+    node = client.module_graph.get_module_by_url(remove_timestamp_query(remove_import_query(url)))
+    if node is not None:
+        _resolve_failed.add(node)
+
+
 def env_files(server: DevServer) -> set[str]:
     """The ``.env`` files of the mode, whose change restarts the environments."""
     from ..plugins.env import get_env_files_for_mode
@@ -412,6 +434,11 @@ def handle_file_change(server: DevServer, change: ChangeType, file: str) -> None
                     if name != "client":
                         graph.invalidate_module(importer)
         if name == "client":
+            if change == "create":
+                # Retry the modules that could not resolve an import.
+                modules.update(n for n in list(_resolve_failed)
+                               if graph.get_module_by_id(n.id or "") is n)
+                _resolve_failed.clear()
             client_modules = sorted(modules, key=lambda m: m.url)
 
     client = server.environments.get("client")

@@ -263,3 +263,20 @@ def test_channel_with_hmr_off_sends_only_errors_and_custom_events() -> None:
     channel.send("my:event", 1)
     assert [json.loads(t)["type"] for t in client.texts] == ["connected", "error", "custom"]
     channel.close()
+
+
+def test_created_file_retries_a_module_that_could_not_import_it(make: AppFactory,
+                                                                 root: Path) -> None:
+    app, server, sent = make()
+    (root / "src" / "counter.ts").write_text("export { later } from './later'\n")
+    load(app, "/src/main.ts")
+    response = app.test_client().get("/src/counter.ts")
+    assert response.status_code == 500
+    response.close()
+    assert sent.types() == ["error"]
+    assert 'Failed to resolve import "./later"' in sent[0]["err"]["message"]
+    (root / "src" / "later.ts").write_text("export const later = 1\n")
+    hmr.handle_file_change(server, "create", (root / "src" / "later.ts").as_posix())
+    # counter.ts (no boundary) is retried by a reload of the page.
+    assert sent.types() == ["error", "full-reload"]
+    load(app, "/src/counter.ts")
