@@ -130,7 +130,7 @@ class ImportAnalysisPlugin(Plugin):
         if pruned:
             # Modules no import reaches any more: the browsers run their prune
             # callbacks (a stylesheet removes its <style>).
-            from ..server.hmr import handle_pruned
+            from ..server.hot_update import handle_pruned
 
             handle_pruned(env.server, pruned)
         if not edit.changed:

@@ -59,7 +59,7 @@ class DevServer:
                                        exclude=self.config.optimize_deps_exclude)
         # HMR: the channel pages connect to, and the watcher feeding it (it
         # starts with the first request, see chain.run_handlers).
-        from .hmr import handle_invalidate
+        from .hot_update import handle_invalidate
         from .watcher import FileWatcher
         from .ws import HotChannel
 

@@ -4,7 +4,7 @@ What is watched:
 
 * the Vite root, except ``node_modules``, ``.git``, the out dir and the
   optimizer's cache dir — edits, new and deleted files go through
-  :func:`flask_vite.server.hmr.handle_file_change`; the mode's ``.env``
+  :func:`flask_vite.server.hot_update.handle_file_change`; the mode's ``.env``
   files restart the environments;
 * the Flask app's Python files (under ``app.root_path``) and its Jinja
   template folders: a change reloads the open pages
@@ -185,13 +185,13 @@ class FileWatcher:
 
     def _dispatch(self, raw: set[tuple[int, str]]) -> bool:
         """Handle one batch of changes; ``True`` when the watched folders changed."""
-        from . import hmr
+        from . import hot_update
 
         by_path: dict[str, set[int]] = {}
         for change, path in raw:
             by_path.setdefault(path, set()).add(change)
         rebuild = False
-        events: list[tuple[hmr.ChangeType, str]] = []
+        events: list[tuple[hot_update.ChangeType, str]] = []
         for path in sorted(by_path):
             kinds = by_path[path]
             if path in self._dirs and not os.path.isdir(path):
@@ -228,7 +228,7 @@ class FileWatcher:
         return client is not None and bool(client.module_graph.get_modules_by_file(file))
 
     def _handle(self, events: list[tuple[t.Any, str]]) -> None:
-        from . import hmr
+        from . import hot_update
 
         server = self.server
         config = server.config
@@ -254,9 +254,9 @@ class FileWatcher:
                     continue
             elif file.endswith(".py"):
                 continue
-            hmr.handle_file_change(server, change, file)
+            hot_update.handle_file_change(server, change, file)
         if reload_for is not None:
-            hmr.reload_pages(server, reload_for)
+            hot_update.reload_pages(server, reload_for)
 
 
 def template_folders(app: Flask) -> list[Path]:

@@ -12,7 +12,7 @@ from flask import Flask
 
 from flask_vite import FlaskVite
 from flask_vite.plugin import Plugin
-from flask_vite.server import hmr
+from flask_vite.server import hot_update
 from flask_vite.server.ws import HotChannel, HotClient
 
 if t.TYPE_CHECKING:
@@ -86,7 +86,7 @@ def test_css_edit_is_a_hot_update_and_drops_the_ssr_module(make: AppFactory, roo
     assert ssr_node is not None and ssr_node.transform_result is not None
 
     (root / "src" / "a.css").write_text(".a { color: green }\n")
-    hmr.handle_file_change(server, "update", (root / "src" / "a.css").as_posix())
+    hot_update.handle_file_change(server, "update", (root / "src" / "a.css").as_posix())
     assert sent.types() == ["update"]
     [update] = sent[0]["updates"]
     assert update["type"] == "js-update" and update["path"] == update["acceptedPath"] == "/src/a.css"
@@ -103,7 +103,7 @@ def test_css_edit_is_a_hot_update_and_drops_the_ssr_module(make: AppFactory, roo
     assert f"/src/a.css?t={update['timestamp']}" in main.transform_result.code
 
     # The SSR graph drops the modules of a changed file too.
-    hmr.handle_file_change(server, "update", (root / "src" / "counter.ts").as_posix())
+    hot_update.handle_file_change(server, "update", (root / "src" / "counter.ts").as_posix())
     assert ssr_node.transform_result is None
     assert sent.types()[-1] == "full-reload"  # counter.ts has no boundary in the client
 
@@ -114,7 +114,7 @@ def test_glob_importer_reacts_to_created_and_deleted_files(make: AppFactory, roo
     server.environments["ssr"].transform_request("/src/main.ts")
     new = root / "src" / "pages" / "two.ts"
     new.write_text("export const name = 'two'\n")
-    hmr.handle_file_change(server, "create", new.as_posix())
+    hot_update.handle_file_change(server, "create", new.as_posix())
     # main.ts (the glob's importer) changed, and nobody accepts it: reload.
     assert sent[-1] == {"type": "full-reload", "path": "*", "triggeredBy": new.as_posix()}
     ssr_main = server.environments["ssr"].module_graph.get_module_by_url("/src/main.ts")
@@ -125,13 +125,13 @@ def test_glob_importer_reacts_to_created_and_deleted_files(make: AppFactory, roo
     assert "/src/pages/two.ts" in main.transform_result.code
 
     new.unlink()
-    hmr.handle_file_change(server, "delete", new.as_posix())
+    hot_update.handle_file_change(server, "delete", new.as_posix())
     assert sent.types()[-1] == "full-reload"
     load(app, "/src/main.ts")
     assert "/src/pages/two.ts" not in main.transform_result.code  # type: ignore[union-attr]
     # An edit of a matched file changes no glob result: its own update only.
     count = len(sent)
-    hmr.handle_file_change(server, "update", (root / "src" / "index.txt").as_posix())
+    hot_update.handle_file_change(server, "update", (root / "src" / "index.txt").as_posix())
     assert len(sent) == count  # not a module: nothing to say
 
 
@@ -140,14 +140,14 @@ def test_import_no_longer_made_prunes_the_module(make: AppFactory, root: Path) -
     load(app, "/src/main.ts", "/src/b.css")
     main = root / "src" / "main.ts"
     main.write_text(main.read_text().replace("import './b.css'\n", ""))
-    hmr.handle_file_change(server, "update", main.as_posix())
+    hot_update.handle_file_change(server, "update", main.as_posix())
     assert sent.types() == ["full-reload"]
     load(app, "/src/main.ts")  # the reloaded page asks for main.ts again
     assert sent[-1] == {"type": "prune", "paths": ["/src/b.css"]}
 
 
 def test_plugins_can_filter_or_fail_the_update(make: AppFactory, root: Path) -> None:
-    seen: list[tuple[hmr.HmrContext, list[str]]] = []
+    seen: list[tuple[hot_update.HmrContext, list[str]]] = []
 
     class Silence(Plugin):
         name = "silence"
@@ -167,14 +167,14 @@ def test_plugins_can_filter_or_fail_the_update(make: AppFactory, root: Path) -> 
     app, server, sent = make(plugins=[Silence(), Broken()])
     load(app, "/src/main.ts", "/src/a.css")
     css = (root / "src" / "a.css").as_posix()
-    hmr.handle_file_change(server, "update", css)
+    hot_update.handle_file_change(server, "update", css)
     assert sent == []
     update, urls = seen[0]
     assert update.type == "update" and update.file == css
     assert urls == ["/src/a.css"]
     assert update.read() == ".a { color: red }\n"
 
-    hmr.handle_file_change(server, "update", (root / "src" / "counter.ts").as_posix())
+    hot_update.handle_file_change(server, "update", (root / "src" / "counter.ts").as_posix())
     assert sent.types() == ["error"]
     assert sent[0]["err"]["plugin"] == "broken"
     assert "no updates today" in sent[0]["err"]["message"]
@@ -184,7 +184,7 @@ def test_env_file_restarts_the_environments(make: AppFactory, root: Path) -> Non
     app, server, sent = make()
     load(app, "/src/main.ts")
     (root / ".env").write_text("VITE_X=1\n")
-    hmr.handle_file_change(server, "create", (root / ".env").as_posix())
+    hot_update.handle_file_change(server, "create", (root / ".env").as_posix())
     assert sent == [{"type": "full-reload", "path": "*", "triggeredBy": (root / ".env").as_posix()}]
     for environment in server.environments.values():
         assert all(n.transform_result is None for n in environment.module_graph.id_to_module.values())
@@ -192,7 +192,7 @@ def test_env_file_restarts_the_environments(make: AppFactory, root: Path) -> Non
 
 def test_html_page_edit_reloads(make: AppFactory, root: Path) -> None:
     app, server, sent = make()
-    hmr.handle_file_change(server, "update", (root / "index.html").as_posix())
+    hot_update.handle_file_change(server, "update", (root / "index.html").as_posix())
     assert sent == [{"type": "full-reload", "path": "*", "triggeredBy": (root / "index.html").as_posix()}]
 
 
@@ -223,21 +223,21 @@ def test_invalidate_message_from_a_page(make: AppFactory, root: Path) -> None:
     (root / "src" / "counter.ts").write_text(
         "export const counter: number = 1\nimport.meta.hot.accept()\n")
     load(app, "/src/main.ts", "/src/counter.ts")
-    hmr.handle_file_change(server, "update", (root / "src" / "counter.ts").as_posix())
+    hot_update.handle_file_change(server, "update", (root / "src" / "counter.ts").as_posix())
     assert sent.types() == ["update"]
     # What server/ws.py calls for a page's `vite:invalidate` event.
-    hmr.handle_invalidate(server, {"path": "/src/counter.ts", "message": "cannot",
+    hot_update.handle_invalidate(server, {"path": "/src/counter.ts", "message": "cannot",
                                    "firstInvalidatedBy": "/src/counter.ts"})
     assert sent.types() == ["update", "full-reload"]  # main.ts accepts nothing
-    hmr.handle_invalidate(server, {"path": "/src/counter.ts"})  # once per update
-    hmr.handle_invalidate(server, "garbage")
+    hot_update.handle_invalidate(server, {"path": "/src/counter.ts"})  # once per update
+    hot_update.handle_invalidate(server, "garbage")
     assert sent.types() == ["update", "full-reload"]
 
 
 def test_hmr_off_still_invalidates(make: AppFactory, root: Path) -> None:
     app, server, sent = make(VITE_HMR=False)
     load(app, "/src/main.ts", "/src/a.css")
-    hmr.handle_file_change(server, "update", (root / "src" / "a.css").as_posix())
+    hot_update.handle_file_change(server, "update", (root / "src" / "a.css").as_posix())
     node = server.environments["client"].module_graph.get_module_by_url("/src/a.css")
     assert node is not None and node.transform_result is None  # the next load is fresh
 
@@ -276,7 +276,7 @@ def test_created_file_retries_a_module_that_could_not_import_it(make: AppFactory
     assert sent.types() == ["error"]
     assert 'Failed to resolve import "./later"' in sent[0]["err"]["message"]
     (root / "src" / "later.ts").write_text("export const later = 1\n")
-    hmr.handle_file_change(server, "create", (root / "src" / "later.ts").as_posix())
+    hot_update.handle_file_change(server, "create", (root / "src" / "later.ts").as_posix())
     # counter.ts (no boundary) is retried by a reload of the page.
     assert sent.types() == ["error", "full-reload"]
     load(app, "/src/counter.ts")

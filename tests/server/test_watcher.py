@@ -13,7 +13,7 @@ import pytest
 from flask import Blueprint, Flask
 
 from flask_vite import FlaskVite
-from flask_vite.server import hmr
+from flask_vite.server import hot_update
 from flask_vite.server.watcher import FileWatcher, ignored_file, list_dirs
 
 TIMEOUT = 10.0
@@ -59,7 +59,7 @@ def test_editor_files_are_ignored(name: str, ignored: bool) -> None:
 
 
 class Recorder:
-    """Stands in for hmr.handle_file_change / hmr.reload_pages."""
+    """Stands in for hot_update.handle_file_change / hot_update.reload_pages."""
 
     def __init__(self) -> None:
         self.events: queue.Queue[Event] = queue.Queue()
@@ -95,8 +95,8 @@ class Recorder:
 @pytest.fixture
 def watched(project: Path, monkeypatch: pytest.MonkeyPatch) -> t.Iterator[tuple[Flask, Recorder]]:
     recorder = Recorder()
-    monkeypatch.setattr(hmr, "handle_file_change", recorder.file_change)
-    monkeypatch.setattr(hmr, "reload_pages", recorder.reload)
+    monkeypatch.setattr(hot_update, "handle_file_change", recorder.file_change)
+    monkeypatch.setattr(hot_update, "reload_pages", recorder.reload)
     app = Flask("app", root_path=str(project))
     admin = Blueprint("admin", "admin", root_path=str(project / "pkg"), template_folder="tpl")
     (project / "pkg" / "tpl").mkdir()
@@ -187,8 +187,8 @@ def test_python_files_the_reloader_restarts_for_are_left_to_it(
 
 def test_python_reload_can_be_turned_off(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     recorder = Recorder()
-    monkeypatch.setattr(hmr, "handle_file_change", recorder.file_change)
-    monkeypatch.setattr(hmr, "reload_pages", recorder.reload)
+    monkeypatch.setattr(hot_update, "handle_file_change", recorder.file_change)
+    monkeypatch.setattr(hot_update, "reload_pages", recorder.reload)
     app = Flask("app", root_path=str(project))
     app.config.update(VITE_ROOT="frontend", VITE_DEV=True, VITE_RELOAD_ON_PYTHON_CHANGE=False)
     FlaskVite(app)

@@ -202,7 +202,7 @@ def error_response(server: DevServer, request: Request, error: BaseException) ->
     channel = getattr(server, "hot", None)
     if channel is not None:
         channel.send({"type": "error", "err": payload})
-        from ..hmr import note_failed_request
+        from ..hot_update import note_failed_request
         from .common import request_url
 
         note_failed_request(server, request_url(request), error)
