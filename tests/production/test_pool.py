@@ -1,0 +1,185 @@
+"""The renderer pool on its own: batching, faults inside a batch, recycling,
+waiting for a free renderer, forks, and cleanup."""
+from __future__ import annotations
+
+import concurrent.futures
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+import typing as t
+from pathlib import Path
+
+import pytest
+
+from flask_vite.production.pool import RendererBusy, RendererPool
+from flask_vite.ssr.errors import SsrError, SsrTimeout
+
+ROOT = Path(__file__).resolve().parents[2]
+
+#: A CommonJS bundle as the build writes one (module.exports = the entry's exports).
+BUNDLE = """\
+"use strict";
+let count = 0;
+function render(url, props) {
+  if (url === "/loop") { for (;;) {} }
+  if (url === "/throw") { throw new TypeError("bad " + url); }
+  count++;
+  return { html: "<p>" + url + "</p>", head: props ? JSON.stringify(props) : "" };
+}
+async function later(url) {
+  await new Promise((r) => setTimeout(r, 1));
+  return { html: "<p>" + url + "</p>" };
+}
+function renders() { return count; }
+module.exports = { render, later, renders };
+"""
+
+
+def make_pool(**options: t.Any) -> RendererPool:
+    return RendererPool({"/entry-server.js": BUNDLE}, "/entry-server.js", **options)
+
+
+@pytest.fixture
+def pool() -> t.Iterator[RendererPool]:
+    with make_pool(size=2, timeout=1.0) as pool:
+        yield pool
+
+
+def run_concurrently(pool: RendererPool, urls: list[str], name: str = "render") -> list[t.Any]:
+    def one(url: str) -> t.Any:
+        try:
+            return pool.call(name, [url])
+        except SsrError as e:
+            return e
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=len(urls)) as executor:
+        return list(executor.map(one, urls))
+
+
+def test_a_call_renders_with_args(pool: RendererPool) -> None:
+    assert pool.call("render", ["/a", {"user": "ann"}]) == {"html": "<p>/a</p>", "head": '{"user":"ann"}'}
+    assert pool.call("later", ["/b"]) == {"html": "<p>/b</p>"}
+
+
+def test_queued_calls_are_batched_and_each_gets_its_own_result(pool: RendererPool) -> None:
+    pool.call("render", ["/warm"])  # a render time to size batches with
+    urls = [f"/page/{i}" for i in range(100)]
+    results = run_concurrently(pool, urls)
+    assert results == [{"html": f"<p>{u}</p>", "head": ""} for u in urls]
+    later = run_concurrently(pool, urls, "later")
+    assert later == [{"html": f"<p>{u}</p>"} for u in urls]
+    stats = pool.stats()
+    assert stats.renders == 201
+    assert stats.batched > 0 and stats.round_trips < stats.renders
+    assert stats.idle == 2 and stats.waiting == 0
+
+
+def test_batching_can_be_turned_off() -> None:
+    with make_pool(size=1, max_batch=1) as pool:
+        pool.call("render", ["/warm"])
+        run_concurrently(pool, [f"/{i}" for i in range(20)])
+        stats = pool.stats()
+        assert stats.batched == 0 and stats.round_trips == stats.renders == 21
+
+
+def test_only_the_culprit_of_a_batch_fails() -> None:
+    """One renderer, so the calls queue up and go as batches; the batch with
+    the endless render is stopped, and its other calls run again alone."""
+    with make_pool(size=1, timeout=1.0) as pool:
+        pool.call("render", ["/warm"])
+        urls = [f"/{i}" for i in range(30)]
+        urls[17] = "/loop"
+        urls[5] = "/throw"
+        results = run_concurrently(pool, urls)
+        for url, result in zip(urls, results):
+            if url == "/loop":
+                assert isinstance(result, SsrTimeout)
+            elif url == "/throw":
+                # Re-run alone: the same error as an unbatched call, with its frames.
+                assert isinstance(result, SsrError) and result.name == "TypeError"
+                assert "bad /throw" in str(result) and result.frames
+            else:
+                assert result == {"html": f"<p>{url}</p>", "head": ""}
+        assert pool.stats().fatal >= 1
+        assert pool.call("render", ["/after"]) == {"html": "<p>/after</p>", "head": ""}
+
+
+def test_renderers_are_replaced_after_max_renders() -> None:
+    with make_pool(size=1, max_renders=5, max_batch=1) as pool:
+        first = pool.stats()
+        pool.call("render", ["/"])
+        pids = set(pool.stats().pids)
+        for i in range(12):
+            assert pool.call("render", [f"/{i}"])["html"] == f"<p>/{i}</p>"
+            # The module state starts again with each new renderer.
+            assert pool.call("renders") <= 5
+        stats = pool.stats()
+        assert stats.recycled >= 2 and first.recycled == 0
+        assert not pids & set(stats.pids)
+
+
+def test_a_call_waits_for_a_free_renderer_then_gives_up() -> None:
+    with make_pool(size=1, timeout=3.0, queue_timeout=0.3, max_batch=1) as pool:
+        pool.call("render", ["/warm"])
+        looping = threading.Thread(target=lambda: pytest.raises(SsrTimeout, pool.call, "render", ["/loop"]))
+        looping.start()
+        time.sleep(0.2)
+        started = time.monotonic()
+        with pytest.raises(RendererBusy, match="no SSR renderer was free within 0.3 s"):
+            pool.call("render", ["/waiting"])
+        assert 0.25 < time.monotonic() - started < 1.5
+        looping.join()
+        assert pool.call("render", ["/after"])["html"] == "<p>/after</p>"
+
+
+def test_close_reaps_the_renderers_and_later_calls_fail() -> None:
+    pool = make_pool(size=2)
+    pool.call("render", ["/"])
+    pids = pool.stats().pids
+    assert len(pids) == 2
+    pool.close()
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    with pytest.raises(RuntimeError, match="closed"):
+        pool.call("render", ["/"])
+
+
+FORK_SCRIPT = textwrap.dedent("""
+    import json, os, sys
+    sys.path.insert(0, {root!r})
+    from tests.production.test_pool import make_pool
+
+    pool = make_pool(size=2)
+    pool.call("render", ["/parent"])
+    parent = sorted(pool.stats().pids)
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:
+        # A preloading server's worker: renders with renderers of its own.
+        html = pool.call("render", ["/child"])["html"]
+        os.write(write, json.dumps([html, sorted(pool.stats().pids)]).encode())
+        pool.close()
+        os._exit(0)
+    os.waitpid(child, 0)
+    html, in_child = json.loads(os.read(read, 65536))
+    # The child's exit left the parent's renderers alone.
+    after = pool.call("render", ["/parent-again"])["html"]
+    print(json.dumps({{"parent": parent, "child": in_child, "html": html, "after": after,
+                      "parent_after": sorted(pool.stats().pids)}}))
+    pool.close()
+""")
+
+
+def test_a_forked_worker_never_uses_its_parent_s_renderers() -> None:
+    out = subprocess.run([sys.executable, "-c", FORK_SCRIPT.format(root=str(ROOT))], capture_output=True,
+                         text=True, timeout=120, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result["html"] == "<p>/child</p>" and result["after"] == "<p>/parent-again</p>"
+    assert len(result["child"]) == 2 and not set(result["child"]) & set(result["parent"])
+    assert result["parent_after"] == result["parent"]
