@@ -33,7 +33,8 @@ HERE = Path(__file__).resolve().parent
 #: Documented in runtime/README.md.
 RUNTIME_FILES = (
     "host.js", "console.js", "timers.js", "events.js", "encoding.js", "messaging.js",
-    "url.js", "performance.js", "streams.js", "process.js",
+    "url.js", "performance.js", "streams.js", "blob.js", "formdata.js", "headers.js", "fetch.js",
+    "process.js",
 )
 
 #: What the parent runs with ``python -c``: it puts the parent's ``sys.path``
@@ -175,7 +176,8 @@ class Server:
                 raise V8Error(f"unexpected status from the runner: {status[:80]!r}")
 
     def give_up(self, request: dict[str, t.Any], waiting: float | None = None) -> str:
-        what = f"{request.get('name')}() of {request['url']}" if request["mode"] == "call" else request["url"]
+        what = (f"{request.get('name')}() of {request['url']}" if request["mode"] == "call"
+                else f"the fetch handler of {request['url']}" if request["mode"] == "fetch" else request["url"])
         reason = (f"it waits for a timer due in {waiting * 1000:.0f} ms" if waiting is not None
                   else "it keeps scheduling work")
         message = f"{what} did not finish within {float(request['timeout']):g} s: {reason}."
