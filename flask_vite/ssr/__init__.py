@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from .errors import SsrCrashed as SsrCrashed
 from .errors import SsrError as SsrError
+from .errors import SsrFetchTypeError as SsrFetchTypeError
 from .errors import SsrModuleNotFound as SsrModuleNotFound
 from .errors import SsrNodeBuiltinError as SsrNodeBuiltinError
 from .errors import SsrOutOfMemory as SsrOutOfMemory
 from .errors import SsrTimeout as SsrTimeout
 from .errors import StackFrame as StackFrame
+from .fetch import FetchRequest as FetchRequest
+from .fetch import FetchResponse as FetchResponse
 from .process import MODULE_FORMATS as MODULE_FORMATS
 from .process import ModuleSource as ModuleSource
 from .process import SsrModule as SsrModule

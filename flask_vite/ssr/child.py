@@ -34,7 +34,7 @@ HERE = Path(__file__).resolve().parent
 RUNTIME_FILES = (
     "host.js", "console.js", "timers.js", "events.js", "encoding.js", "messaging.js",
     "url.js", "performance.js", "streams.js", "blob.js", "formdata.js", "headers.js", "fetch.js",
-    "process.js",
+    "dispatch.js", "process.js",
 )
 
 #: What the parent runs with ``python -c``: it puts the parent's ``sys.path``

@@ -90,6 +90,15 @@ class SsrNodeBuiltinError(SsrError):
         super().__init__(message, stack, frames)
 
 
+class SsrFetchTypeError(SsrError, TypeError):
+    """A fetch handler was dispatched to, and the entry has none, or it
+    returned something that is not a ``Response`` (or ``Response.error()``).
+    Vite's ``FetchableDevEnvironment.dispatchFetch`` throws a ``TypeError``
+    then; so is this one. The message names the entry and what came back."""
+
+    code = "SSR_FETCH_TYPE"
+
+
 class SsrTimeout(SsrError):
     """A call did not finish within its timeout. If JavaScript was still
     running, the child was killed and a new one started; the modules were

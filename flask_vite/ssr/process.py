@@ -40,12 +40,14 @@ from .channel import ChildProcess, Deadline, Gone, kill_child
 from .errors import (
     SsrCrashed,
     SsrError,
+    SsrFetchTypeError,
     SsrModuleNotFound,
     SsrNodeBuiltinError,
     SsrOutOfMemory,
     SsrTimeout,
     StackFrame,
 )
+from .fetch import MAX_BODY_SIZE, FetchRequest, FetchResponse
 from .protocol import encode
 
 logger = logging.getLogger("flask_vite.ssr")
@@ -259,6 +261,21 @@ class SsrProcess:
         """The JSON-compatible value of the export ``name`` of ``url``."""
         return self._request("get", url, name, None, timeout)
 
+    def dispatch_fetch(self, url: str, request: FetchRequest, *, max_body_size: int = MAX_BODY_SIZE,
+                       timeout: float | None = None) -> FetchResponse:
+        """Import ``url`` and pass ``request`` to its fetch handler (the
+        forms are in :mod:`flask_vite.ssr.fetch`); the ``Response`` it
+        returns (or resolves to) is read to its end.
+
+        :param max_body_size: The largest response body accepted, in bytes.
+        :raises SsrFetchTypeError: ``url`` has no fetch handler, or it
+            returned something else than a ``Response``.
+        :raises SsrError: The handler threw, or the body is larger than
+            ``max_body_size`` (a ``RangeError``).
+        """
+        payload = self._request("fetch", url, "", [request.to_payload(max_body_size)], timeout)
+        return FetchResponse.from_payload(payload)
+
     def close(self) -> None:
         """Stop the child. The instance cannot be used afterwards."""
         with self._lock:
@@ -365,7 +382,8 @@ class SsrProcess:
         timeout = self.timeout if timeout is None else float(timeout)
         request = {"mode": mode, "url": url, "name": name, "timeout": timeout,
                    "args": json.dumps(args, separators=(",", ":")) if args else ""}
-        what = f"{name}() of {url}" if mode == "call" else url
+        what = (f"{name}() of {url}" if mode == "call"
+                else f"the fetch handler of {url}" if mode == "fetch" else url)
         with self._lock:
             child = self._ready_child()
             deadline = time.monotonic() + timeout
@@ -469,6 +487,8 @@ def _error_from(error: dict[str, t.Any]) -> SsrError:
         return SsrModuleNotFound(str(error["url"]), chain[:-1], message, stack, frames)
     if code == "ERR_SSR_NODE_BUILTIN":
         return SsrNodeBuiltinError(str(error["builtin"]), chain[:-1], message, stack, frames)
+    if code == "ERR_SSR_FETCH_TYPE":
+        return SsrFetchTypeError(message, stack, frames, name="TypeError")
     if code == "ERR_SSR_TIMEOUT":
         return SsrTimeout(message)  # its stack would only show the runtime giving up
     return SsrError(message, stack, frames, name=str(error.get("name") or "Error"))

@@ -441,6 +441,7 @@
 
   function act(exports, mode, url, name, args) {
     if (mode === "import") return describeExports(exports);
+    if (mode === "fetch") return dispatchFetch(exports, url, args[0]);
     const value = exports[name];
     if (mode === "get") return value;
     if (typeof value !== "function") {
@@ -449,6 +450,40 @@
         `its exports are: ${names.length ? names.join(", ") : "(none)"}`);
     }
     return value.apply(undefined, args);
+  }
+
+  // -- fetch-style handlers (Vite's FetchableDevEnvironment.dispatchFetch) ------
+  // `payload` is a request from Python (see host.fetch.request in
+  // runtime/fetch.js); the Response is returned as {status, statusText,
+  // headers, body: base64}. What is not a Response is a TypeError, as in
+  // Vite, with the code the Python side turns into SsrFetchTypeError.
+  function fetchTypeError(message) {
+    const error = new TypeError(message);
+    // The stack would show only the runtime's frames: the message says it all.
+    Object.defineProperty(error, "stack", { value: `TypeError: ${message}`, configurable: true, writable: true });
+    ssrInfo.set(error, { code: "ERR_SSR_FETCH_TYPE" });
+    return error;
+  }
+
+  async function dispatchFetch(exports, url, payload) {
+    const found = host.fetch.handlerOf(exports);
+    if (found === null) {
+      const names = exports !== null && typeof exports === "object" ? Object.keys(exports) : [];
+      throw fetchTypeError(`${url} has no fetch handler: export one as \`export default { fetch(request) {...} }\`, ` +
+        `\`export function fetch(request)\` or \`export function handler(request)\`, returning a Response ` +
+        `(its exports are: ${names.length ? names.join(", ") : "(none)"})`);
+    }
+    const [what, handler, self] = found;
+    const response = await handler.call(self, host.fetch.request(payload));
+    if (!host.fetch.isResponse(response)) {
+      throw fetchTypeError(`The fetch handler of ${url} (${what}) must return a Response or a promise of one, ` +
+        `but it returned ${host.fetch.describe(response)}`);
+    }
+    if (response.type === "error") {
+      throw fetchTypeError(`The fetch handler of ${url} (${what}) returned a network error (Response.error()), ` +
+        "which cannot be sent as an HTTP response");
+    }
+    return host.fetch.response(response, payload.maxBodySize, `the Response of ${url}`);
   }
 
   function settle(ok, valueOrError) {
@@ -498,7 +533,7 @@
     const args = argsJson ? JSON.parse(argsJson) : [];
     current = {
       settled: false, ok: false, value: undefined, afterTasks: 0,
-      what: mode === "call" ? `${name}() of ${url}` : url,
+      what: mode === "call" ? `${name}() of ${url}` : mode === "fetch" ? `the fetch handler of ${url}` : url,
     };
     const mod = records.get(url);
     // Fast path: a module that finished evaluating, a function that returns
