@@ -41,6 +41,7 @@ DEFAULTS: dict[str, t.Any] = {
     "VITE_RELOAD_ON_PYTHON_CHANGE": True,
     "VITE_SSR_TIMEOUT": 5.0,
     "VITE_SSR_HEAP_LIMIT_MB": 256,
+    "VITE_SSR_ENTRY": None,
 }
 
 #: Vite's ``appType``: ``spa`` and ``mpa`` serve ``index.html`` files for
@@ -94,6 +95,9 @@ class ViteConfig:
     ssr_timeout: float = 5.0
     #: The V8 heap limit of an SSR renderer, in MiB.
     ssr_heap_limit_mb: int = 256
+    #: The ``ssr`` environment's entry module (``/src/entry-server.ts``):
+    #: where ``dispatch_fetch`` finds the fetch handler when not given one.
+    ssr_entry: str | None = None
     #: Send hot updates to browsers. When off, edited files are still picked
     #: up (the next page load gets fresh code); only the push is skipped.
     hmr: bool = True
@@ -141,6 +145,7 @@ class ViteConfig:
             optimize_deps_exclude=_str_list(c["VITE_OPTIMIZE_DEPS_EXCLUDE"], "VITE_OPTIMIZE_DEPS_EXCLUDE"),
             ssr_timeout=_positive(c["VITE_SSR_TIMEOUT"], "VITE_SSR_TIMEOUT", float),
             ssr_heap_limit_mb=int(_positive(c["VITE_SSR_HEAP_LIMIT_MB"], "VITE_SSR_HEAP_LIMIT_MB", int)),
+            ssr_entry=_module_url(c["VITE_SSR_ENTRY"], "VITE_SSR_ENTRY"),
             hmr=_bool(c["VITE_HMR"], "VITE_HMR", default=True),
             hmr_overlay=_bool(c["VITE_HMR_OVERLAY"], "VITE_HMR_OVERLAY", default=True),
             reload_on_python_change=_bool(c["VITE_RELOAD_ON_PYTHON_CHANGE"],
@@ -196,6 +201,16 @@ def _positive(value: t.Any, key: str, kind: type) -> float:
             kind is int and not float(value).is_integer()):
         raise ConfigError(key, f"expected a positive {'whole ' if kind is int else ''}number, got {value!r}.")
     return float(value)
+
+
+def _module_url(value: t.Any, key: str) -> str | None:
+    """A module URL relative to the root, as Vite names modules; ``None`` stays."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip() or any(c in value for c in "\r\n\0"):
+        raise ConfigError(key, f"expected a module URL such as '/src/entry-server.ts', got {value!r}.")
+    url: str = value.strip()
+    return url if url.startswith("/") else "/" + url
 
 
 def _choice(value: t.Any, key: str, choices: t.Sequence[str]) -> str:

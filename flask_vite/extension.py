@@ -10,7 +10,8 @@ from flask import current_app
 from .config import ViteConfig
 
 if t.TYPE_CHECKING:
-    from flask import Flask
+    from flask import Flask, Response
+    from werkzeug.wrappers import Request
 
     from .esbuild.service import EsbuildService
     from .manifest import Manifest
@@ -182,6 +183,36 @@ class FlaskVite:
         Edited modules (and their importers) run again; the others keep their state.
         """
         return self._dev_server("ssr_load_module()").environments["ssr"].runner.import_(url)
+
+    def dispatch_fetch(self, entry: str | None = None, request: Request | None = None, *,
+                       timeout: float | None = None, max_body_size: int | None = None) -> Response:
+        """Vite's ``dispatchFetch``: pass ``request`` (default: the current
+        ``flask.request``) to the fetch handler that ``entry`` (default
+        ``VITE_SSR_ENTRY``) exports, in the ``ssr`` environment (V8), and
+        return its ``Response`` as a Flask response::
+
+            @app.route("/", defaults={"path": ""}, methods=["GET", "POST"])
+            @app.route("/<path:path>", methods=["GET", "POST"])
+            def handle(path):
+                return vite.dispatch_fetch("/src/entry-server.ts")
+
+        The entry exports ``export default { fetch(request) {...} }``,
+        ``export function fetch(request)`` or ``export function
+        handler(request)``, returning a ``Response`` (or a promise of one).
+        Bodies (request and response) are limited to ``max_body_size``
+        bytes (default 16 MiB); a stream body is read to its end first.
+
+        :raises ~flask_vite.ssr.errors.SsrFetchTypeError: (a ``TypeError``)
+            no such export, or it returned something else than a ``Response``.
+        :raises ~flask_vite.ssr.errors.SsrError: the handler threw; in a
+            view, the dev server answers 500 with the source-mapped stack.
+        """
+        if request is None:
+            from flask import request as current_request
+
+            request = t.cast("Request", current_request._get_current_object())  # type: ignore[attr-defined]
+        ssr = self._dev_server("dispatch_fetch()").environments["ssr"]
+        return ssr.dispatch_fetch(request, entry, timeout=timeout, max_body_size=max_body_size)
 
     def transform_index_html(self, url: str, html: str) -> str:
         """Vite's ``transformIndexHtml``: inject ``/@vite/client`` and the plugins'

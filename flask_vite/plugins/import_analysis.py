@@ -15,7 +15,7 @@ import typing as t
 
 from ..errors import ViteError
 from ..js_lexer import LexError, lex_accepted_hmr_deps, lex_accepted_hmr_exports, parse
-from ..plugin import LoadResult, LoadReturn, Plugin, PluginContext
+from ..plugin import LoadResult, LoadReturn, Plugin, PluginContext, ResolvedId
 from ..server.urls import (
     CLIENT_PUBLIC_PATH, clean_url, inject_query, is_css_request, is_direct_css_request,
     is_js_request, remove_import_query, wrap_id,
@@ -144,15 +144,7 @@ class ImportAnalysisPlugin(Plugin):
                     importer_file: str) -> tuple[str, OptimizedDep | None]:
         env = ctx.environment
         assert env is not None
-        resolved = ctx.resolve(specifier, id, skip_self=False)
-        if resolved is None:
-            rel = importer_file
-            root = ctx.config.root.as_posix() + "/"
-            if rel.startswith(root):
-                rel = rel[len(root):]
-            raise ImportAnalysisError(
-                f'Failed to resolve import "{specifier}" from "{rel}". Does the file exist?',
-                code="RESOLVE_ERROR")
+        resolved = resolve_import(ctx, specifier, id)
         if resolved.external:
             return resolved.id, None
         optimizer = getattr(env.server, "optimizer", None)
@@ -170,6 +162,20 @@ class ImportAnalysisPlugin(Plugin):
             # Vite's explicit import marker: the server serves it as JS, not as the raw file.
             url = inject_query(url, "import")
         return url, None
+
+
+def resolve_import(ctx: PluginContext, specifier: str, importer: str) -> ResolvedId:
+    """Resolve an import through all plugins, or fail with Vite's message."""
+    resolved = ctx.resolve(specifier, importer, skip_self=False)
+    if resolved is None:
+        rel = clean_url(importer)
+        root = ctx.config.root.as_posix() + "/"
+        if rel.startswith(root):
+            rel = rel[len(root):]
+        raise ImportAnalysisError(
+            f'Failed to resolve import "{specifier}" from "{rel}". Does the file exist?',
+            code="RESOLVE_ERROR")
+    return resolved
 
 
 _DYNAMIC_INTEROP = (

@@ -20,7 +20,11 @@ from .transform_result import TransformResult
 from .urls import clean_url, remove_import_query, remove_timestamp_query, unwrap_id
 
 if t.TYPE_CHECKING:
+    from flask import Response
+    from werkzeug.wrappers import Request
+
     from ..plugin import Plugin
+    from ..ssr.fetch import FetchRequest
     from .dev_server import DevServer
     from .ssr_runner import SsrRunner
 
@@ -72,6 +76,27 @@ class DevEnvironment:
                     self._runner = SsrRunner(self, timeout=self.config.ssr_timeout,
                                              heap_limit_mb=self.config.ssr_heap_limit_mb)
         return self._runner
+
+    def dispatch_fetch(self, request: Request | FetchRequest, entry: str | None = None, *,
+                       timeout: float | None = None, max_body_size: int | None = None) -> Response:
+        """Vite's ``FetchableDevEnvironment.dispatchFetch``: the ``Response``
+        of the fetch handler ``entry`` exports (default ``VITE_SSR_ENTRY``)
+        for ``request``, as a Flask response. See
+        :meth:`~flask_vite.server.ssr_runner.SsrRunner.dispatch_fetch`.
+
+        :raises ~flask_vite.errors.ConfigError: No ``entry`` and no ``VITE_SSR_ENTRY``.
+        """
+        if entry is None:
+            entry = self.config.ssr_entry
+            if entry is None:
+                from ..errors import ConfigError
+
+                raise ConfigError(
+                    "VITE_SSR_ENTRY",
+                    "dispatch_fetch() needs the module that exports the fetch handler: pass it"
+                    " (dispatch_fetch(request, '/src/entry-server.ts')) or set"
+                    " VITE_SSR_ENTRY = '/src/entry-server.ts' in the app's config.")
+        return self.runner.dispatch_fetch(request, entry, timeout=timeout, max_body_size=max_body_size)
 
     def close(self) -> None:
         """Stop the runner's V8 process, if one was started."""

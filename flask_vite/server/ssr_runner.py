@@ -22,6 +22,10 @@ from ..ssr.errors import SsrError, StackFrame
 from .ssr_modules import SsrModuleCollector
 
 if t.TYPE_CHECKING:
+    from flask import Response
+    from werkzeug.wrappers import Request
+
+    from ..ssr.fetch import FetchRequest
     from ..ssr.process import SsrModule, SsrProcess
     from .environment import DevEnvironment
 
@@ -124,6 +128,49 @@ class SsrRunner:
                 return self.process.get(url, name)
             except SsrError as e:
                 raise self.map_error(e) from None
+
+    # -- fetch-style handlers (Vite's FetchableDevEnvironment) ---------------------
+    def dispatch_fetch(self, request: Request | FetchRequest, entry: str, *,
+                       timeout: float | None = None, max_body_size: int | None = None) -> Response:
+        """Pass ``request`` to the fetch handler ``entry`` exports (the forms
+        are in :mod:`flask_vite.ssr.fetch`) and return its ``Response`` as a
+        Flask response (the current app's ``response_class``).
+
+        ``entry`` and the modules it imports are shipped as for
+        :meth:`import_`: edited ones run again first.
+
+        :param request: A Werkzeug/Flask request (its body is read), or a
+            :class:`~flask_vite.ssr.fetch.FetchRequest`.
+        :param max_body_size: The largest request and response body, in
+            bytes (default :data:`~flask_vite.ssr.fetch.MAX_BODY_SIZE`).
+        :raises ~flask_vite.ssr.errors.SsrFetchTypeError: No fetch handler,
+            or it returned something other than a ``Response``.
+        :raises ~flask_vite.ssr.errors.SsrError: The handler threw (the
+            stack mapped to the original sources).
+        :raises werkzeug.exceptions.RequestEntityTooLarge: The request body
+            is larger than ``max_body_size``.
+        """
+        from ..ssr import fetch
+
+        limit = fetch.MAX_BODY_SIZE if max_body_size is None else max_body_size
+        fetch_request = (request if isinstance(request, fetch.FetchRequest)
+                         else fetch.from_werkzeug(request, max_body_size=limit))
+        url = _normalise(entry)
+        with self._lock:
+            process = self.process
+            ship = self.collector.collect(url)
+            if ship.invalidate:
+                process.invalidate(ship.invalidate)
+            if ship.define:
+                process.define_modules(ship.define)
+            try:
+                result = process.dispatch_fetch(url, fetch_request, max_body_size=limit, timeout=timeout)
+            except SsrError as e:
+                raise self.map_error(e) from None
+        from flask import current_app, has_app_context
+
+        response_class = current_app.response_class if has_app_context() else None
+        return fetch.to_flask(result, method=fetch_request.method, response_class=response_class)
 
     def close(self) -> None:
         with self._lock:

@@ -98,15 +98,9 @@ def _is_dep_file(key: str) -> bool:
 
 def runner_key(ctx: PluginContext, specifier: str, importer: str) -> str:
     """The key the V8 runner knows the imported module by."""
-    resolved = ctx.resolve(specifier, importer, skip_self=False)
-    if resolved is None:
-        rel = clean_url(importer)
-        root = ctx.config.root.as_posix() + "/"
-        if rel.startswith(root):
-            rel = rel[len(root):]
-        raise SsrTransformError(
-            f'Failed to resolve import "{specifier}" from "{rel}". Does the file exist?',
-            code="RESOLVE_ERROR")
+    from ..plugins.import_analysis import resolve_import
+
+    resolved = resolve_import(ctx, specifier, importer)
     if resolved.external:
         name = resolved.id
         if not name.startswith(_NODE_BUILTIN_PREFIX) and "/" not in name.split("/")[0]:
