@@ -41,6 +41,13 @@ DEFAULTS: dict[str, t.Any] = {
     "VITE_RELOAD_ON_PYTHON_CHANGE": True,
     "VITE_SSR_TIMEOUT": 5.0,
     "VITE_SSR_HEAP_LIMIT_MB": 256,
+    "VITE_SSR_WORKERS": 2,
+    "VITE_SSR_MAX_RENDERS": 10_000,
+    "VITE_SSR_QUEUE_TIMEOUT": 10.0,
+    "VITE_SSR_BATCH": 16,
+    "VITE_SSR_PLACEHOLDERS": ("<!--app-head-->", "<!--app-html-->"),
+    "VITE_SERVE_STATIC": True,
+    "VITE_ASSET_URL": None,
     "VITE_SSR_ENTRY": None,
 }
 
@@ -95,6 +102,22 @@ class ViteConfig:
     ssr_timeout: float = 5.0
     #: The V8 heap limit of an SSR renderer, in MiB.
     ssr_heap_limit_mb: int = 256
+    #: Production: SSR renderers (V8 child processes) per web worker process.
+    ssr_workers: int = 2
+    #: Production: a renderer is replaced after this many renders (``0``: never).
+    ssr_max_renders: int = 10_000
+    #: Production: seconds a render may wait for a free renderer.
+    ssr_queue_timeout: float = 10.0
+    #: Production: most queued renders sent to a renderer in one call (``1``: no batching).
+    ssr_batch: int = 16
+    #: The comments in ``index.html`` replaced by a render's ``head`` and ``html``.
+    ssr_placeholders: tuple[str, str] = ("<!--app-head-->", "<!--app-html-->")
+    #: Production: serve the built ``dist/client`` at the base path (off when
+    #: nginx or a CDN serves it).
+    serve_static: bool = True
+    #: Production: the URL prefix of built assets in the Jinja helpers'
+    #: tags (a CDN), instead of the base path; ends in ``/``.
+    asset_url: str | None = None
     #: The ``ssr`` environment's entry module (``/src/entry-server.ts``):
     #: where ``dispatch_fetch`` finds the fetch handler when not given one.
     ssr_entry: str | None = None
@@ -145,6 +168,13 @@ class ViteConfig:
             optimize_deps_exclude=_str_list(c["VITE_OPTIMIZE_DEPS_EXCLUDE"], "VITE_OPTIMIZE_DEPS_EXCLUDE"),
             ssr_timeout=_positive(c["VITE_SSR_TIMEOUT"], "VITE_SSR_TIMEOUT", float),
             ssr_heap_limit_mb=int(_positive(c["VITE_SSR_HEAP_LIMIT_MB"], "VITE_SSR_HEAP_LIMIT_MB", int)),
+            ssr_workers=_count(c["VITE_SSR_WORKERS"], "VITE_SSR_WORKERS", minimum=1),
+            ssr_max_renders=_count(c["VITE_SSR_MAX_RENDERS"], "VITE_SSR_MAX_RENDERS", minimum=0),
+            ssr_queue_timeout=_positive(c["VITE_SSR_QUEUE_TIMEOUT"], "VITE_SSR_QUEUE_TIMEOUT", float),
+            ssr_batch=_count(c["VITE_SSR_BATCH"], "VITE_SSR_BATCH", minimum=1),
+            ssr_placeholders=_placeholders(c["VITE_SSR_PLACEHOLDERS"]),
+            serve_static=_bool(c["VITE_SERVE_STATIC"], "VITE_SERVE_STATIC", default=True),
+            asset_url=None if c["VITE_ASSET_URL"] in (None, "") else _base(c["VITE_ASSET_URL"], "VITE_ASSET_URL"),
             ssr_entry=_module_url(c["VITE_SSR_ENTRY"], "VITE_SSR_ENTRY"),
             hmr=_bool(c["VITE_HMR"], "VITE_HMR", default=True),
             hmr_overlay=_bool(c["VITE_HMR_OVERLAY"], "VITE_HMR_OVERLAY", default=True),
@@ -183,16 +213,16 @@ def _bool(value: t.Any, key: str, *, default: bool) -> bool:
     raise ConfigError(key, f"expected True or False, got {value!r}.")
 
 
-def _base(value: t.Any) -> str:
+def _base(value: t.Any, key: str = "VITE_BASE") -> str:
     if not isinstance(value, str) or not value:
-        raise ConfigError("VITE_BASE", f"expected a path such as '/' or '/static/', got {value!r}.")
+        raise ConfigError(key, f"expected a path such as '/' or '/static/', got {value!r}.")
     if re.match(r"^[a-z][a-z0-9+.-]*://", value, re.I) or value.startswith("//"):
         return value if value.endswith("/") else value + "/"
     if value in ("./", "."):
         # Vite's "relative base": only meaningful for builds.
         return "./"
     if not value.startswith("/"):
-        raise ConfigError("VITE_BASE", f"{value!r} must start with '/' or be a full URL.")
+        raise ConfigError(key, f"{value!r} must start with '/' or be a full URL.")
     return value if value.endswith("/") else value + "/"
 
 
@@ -211,6 +241,21 @@ def _module_url(value: t.Any, key: str) -> str | None:
         raise ConfigError(key, f"expected a module URL such as '/src/entry-server.ts', got {value!r}.")
     url: str = value.strip()
     return url if url.startswith("/") else "/" + url
+
+
+def _count(value: t.Any, key: str, *, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigError(key, f"expected a whole number of at least {minimum}, got {value!r}.")
+    return value
+
+
+def _placeholders(value: t.Any) -> tuple[str, str]:
+    if (not isinstance(value, (list, tuple)) or len(value) != 2
+            or not all(isinstance(v, str) and v for v in value) or value[0] == value[1]):
+        raise ConfigError("VITE_SSR_PLACEHOLDERS",
+                          "expected two different markers (head, html) such as"
+                          f" ('<!--app-head-->', '<!--app-html-->'), got {value!r}.")
+    return (value[0], value[1])
 
 
 def _choice(value: t.Any, key: str, choices: t.Sequence[str]) -> str:

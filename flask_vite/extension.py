@@ -15,6 +15,7 @@ if t.TYPE_CHECKING:
 
     from .esbuild.service import EsbuildService
     from .manifest import Manifest
+    from .production.render import ProductionRenderer
     from .server.dev_server import DevServer
     from .server.ssr_runner import ModuleExports
 
@@ -35,6 +36,9 @@ class ViteState:
         #: The dev server, when ``VITE_DEV`` is on.
         self.dev_server: DevServer | None = None
         self._manifest: Manifest | None = None
+        #: Production SSR (built pages, renderer pools), made by the first
+        #: :meth:`FlaskVite.render` when ``VITE_DEV`` is off.
+        self.production: ProductionRenderer | None = None
 
     @property
     def esbuild(self) -> EsbuildService:
@@ -71,6 +75,8 @@ class ViteState:
         process, if one was started."""
         if self.dev_server is not None:
             self.dev_server.close()
+        if self.production is not None:
+            self.production.close()
         with self._lock:
             service, self._esbuild = self._esbuild, None
         if service is not None:
@@ -137,6 +143,11 @@ class FlaskVite:
             state.dev_server = DevServer(state, app)
             register_dev_handlers(app, state.dev_server)
             _register_ssr_error_page(app, state.dev_server)
+        elif config.serve_static:
+            # Production: the built dist/client at VITE_BASE; nothing of the dev server.
+            from .production.static import register_static
+
+            register_static(app, state)
 
     def get_state(self, app: Flask | None = None) -> ViteState:
         """The state of ``app`` (default: the current app).
@@ -213,6 +224,38 @@ class FlaskVite:
             request = t.cast("Request", current_request._get_current_object())  # type: ignore[attr-defined]
         ssr = self._dev_server("dispatch_fetch()").environments["ssr"]
         return ssr.dispatch_fetch(request, entry, timeout=timeout, max_body_size=max_body_size)
+
+    # -- server-side rendering of whole pages, dev and production (flask_vite/production) --
+
+    def render(self, entry: str = "src/entry-server.tsx", *, url: str, props: t.Any = None,
+               template: str = "index.html") -> str:
+        """The whole HTML page for ``url``, rendered by ``entry``'s ``render(url, props)``.
+
+        The entry's result (a string of HTML, or ``{html, head}``) fills the
+        ``<!--app-head-->`` and ``<!--app-html-->`` markers
+        (``VITE_SSR_PLACEHOLDERS``) of ``template``: in dev the source
+        ``index.html`` through :meth:`transform_index_html`, with the entry
+        loaded by :meth:`ssr_load_module`; in production the built
+        ``dist/client/index.html`` and the SSR bundle
+        ``dist/server/<entry name>.js``, rendered by a pool of V8 renderers
+        (``VITE_SSR_WORKERS`` per web worker). So one view serves both::
+
+            @app.get("/", defaults={"path": ""})
+            @app.get("/<path:path>")
+            def page(path):
+                return vite.render("src/entry-server.tsx", url=request.full_path)
+
+        :param props: JSON-compatible data passed as ``render``'s second
+            argument (left out when ``None``).
+        :raises ~flask_vite.production.render.MissingBuildError: production,
+            and ``flask vite build`` has not been run (names the missing file).
+        :raises ~flask_vite.ssr.errors.SsrError: the render threw or was
+            stopped (``VITE_SSR_TIMEOUT``, ``VITE_SSR_HEAP_LIMIT_MB``); the
+            next render works.
+        """
+        from .production.render import render_page
+
+        return render_page(self.get_state(), entry, url=url, props=props, template=template)
 
     def transform_index_html(self, url: str, html: str) -> str:
         """Vite's ``transformIndexHtml``: inject ``/@vite/client`` and the plugins'

@@ -32,6 +32,12 @@ def _dev_base(state: ViteState) -> str:
     return base if base.startswith("/") else "/"
 
 
+def _asset_base(state: ViteState) -> str:
+    """Where built assets are fetched from: ``VITE_ASSET_URL`` (a CDN) if
+    set, else the base path the app serves ``dist/client`` at."""
+    return state.config.asset_url or state.config.base
+
+
 def vite_tags(*entries: str, nonce: str | None = None, integrity: bool = False) -> Markup:
     """Script and style tags for the given entries (paths relative to ``VITE_ROOT``)."""
     state = _state()
@@ -48,7 +54,7 @@ def vite_tags(*entries: str, nonce: str | None = None, integrity: bool = False) 
         return Markup("\n".join(tags))
     manifest = state.manifest
     return Markup("\n".join(
-        entry_tags(manifest, e, state.config.base, nonce=nonce, integrity=integrity,
+        entry_tags(manifest, e, _asset_base(state), nonce=nonce, integrity=integrity,
                    source=str(state.manifest_path)) for e in entries))
 
 
@@ -71,7 +77,7 @@ def vite_asset_url(path: str) -> str:
     if state.config.dev:
         return _dev_base(state) + path.lstrip("/")
     chunk = entry_chunk(state.manifest, path, str(state.manifest_path))
-    return state.config.base + chunk.file
+    return _asset_base(state) + chunk.file
 
 
 #: Registered as Jinja globals by :meth:`flask_vite.FlaskVite.init_app`.

@@ -133,6 +133,8 @@ def test_a_call_waits_for_a_free_renderer_then_gives_up() -> None:
             pool.call("render", ["/waiting"])
         assert 0.25 < time.monotonic() - started < 1.5
         looping.join()
+        # The renderer boots again after the kill (in the background): wait for it.
+        pool.queue_timeout = 30
         assert pool.call("render", ["/after"])["html"] == "<p>/after</p>"
 
 
