@@ -40,3 +40,8 @@ def _register_npm_commands() -> None:
 
 
 _register_npm_commands()
+
+# flask vite build (flask_vite/build/command.py)
+from .build.command import build_command  # noqa: E402
+
+vite_cli.add_command(build_command, "build")

@@ -34,6 +34,10 @@ DEFAULTS: dict[str, t.Any] = {
     "VITE_FS_ALLOW": (),
     "VITE_FS_DENY": (".env", ".env.*", "*.{crt,pem,key,p12,pfx,cer,der}", ".npmrc", "**/.git/**"),
     "VITE_CORS": None,
+    # flask vite build (flask_vite/build/)
+    "VITE_BUILD_INPUT": (),
+    "VITE_BUILD_SOURCEMAP": False,
+    "VITE_BUILD_SRI": False,
     "VITE_OPTIMIZE_DEPS_INCLUDE": (),
     "VITE_OPTIMIZE_DEPS_EXCLUDE": (),
     "VITE_HMR": True,
@@ -130,6 +134,13 @@ class ViteConfig:
     #: app changes (Flask's reloader restarts the server, but does not
     #: refresh the browser).
     reload_on_python_change: bool = True
+    #: Entries of the client build, relative to the root (``index.html``,
+    #: ``src/admin.ts``); empty: ``index.html``.
+    build_input: tuple[str, ...] = ()
+    #: Write ``.map`` files next to the built JavaScript and CSS.
+    build_sourcemap: bool = False
+    #: Add ``integrity`` (sha384) to the manifest's chunks and the built HTML.
+    build_sri: bool = False
 
     @classmethod
     def from_app(cls, app: Flask) -> ViteConfig:
@@ -180,6 +191,9 @@ class ViteConfig:
             hmr_overlay=_bool(c["VITE_HMR_OVERLAY"], "VITE_HMR_OVERLAY", default=True),
             reload_on_python_change=_bool(c["VITE_RELOAD_ON_PYTHON_CHANGE"],
                                           "VITE_RELOAD_ON_PYTHON_CHANGE", default=True),
+            build_input=_str_list(c["VITE_BUILD_INPUT"], "VITE_BUILD_INPUT"),
+            build_sourcemap=_bool(c["VITE_BUILD_SOURCEMAP"], "VITE_BUILD_SOURCEMAP", default=False),
+            build_sri=_bool(c["VITE_BUILD_SRI"], "VITE_BUILD_SRI", default=False),
             esbuild_binary=(
                 None if c["VITE_ESBUILD_BINARY"] is None
                 else _path(c["VITE_ESBUILD_BINARY"], root, "VITE_ESBUILD_BINARY")
