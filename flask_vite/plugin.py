@@ -128,6 +128,11 @@ class Plugin:
     name: str = "unnamed-plugin"
     enforce: t.Literal["pre", "post"] | None = None
     apply: t.Literal["serve", "build"] | None = None
+    #: When ``transform_index_html`` runs (Vite's hook ``order``): ``"pre"``
+    #: sees the HTML as written, before the dev server's own rewrites (inline
+    #: module scripts proxied, ``/@vite/client`` injected); otherwise after
+    #: them, ``"post"`` hooks last.
+    transform_index_html_order: t.Literal["pre", "post"] | None = None
 
     # -- config -------------------------------------------------------------
     def config_resolved(self, config: ViteConfig) -> None:

@@ -7,6 +7,7 @@ with flask-vite's own installer.
 from __future__ import annotations
 
 import shutil
+import typing as t
 from pathlib import Path
 
 from flask import Flask
@@ -53,9 +54,10 @@ def make_template_app(package: tuple[str, str], template: str, dest: Path, *,
     return dest
 
 
-def dev_app(root: Path, **config: object) -> Flask:
-    """A Flask app that does nothing but ``FlaskVite(app)`` in dev mode over ``root``."""
+def dev_app(root: Path, *, plugins: t.Sequence[t.Any] = (), **config: object) -> Flask:
+    """A Flask app that does nothing but ``FlaskVite(app, plugins=plugins)`` in
+    dev mode over ``root``."""
     app = Flask(__name__, root_path=str(root.parent))
     app.config.update(VITE_ROOT=root.name, VITE_DEV=True, **config)
-    FlaskVite(app)
+    FlaskVite(app, plugins=plugins)
     return app

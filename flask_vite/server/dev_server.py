@@ -124,9 +124,15 @@ class DevServer:
         """
         from ..plugins.html import find_proxy_plugin
 
-        html = self.environments["client"].plugin_container.transform_index_html(html, url)
+        # Vite's order: "pre" hooks see the HTML as written; then the dev
+        # rewrites (inline module scripts proxied, /@vite/client injected);
+        # then the other hooks -- so a tag they prepend to <head> (React's
+        # refresh preamble) stays inline and lands before the client.
+        container = self.environments["client"].plugin_container
+        html = container.transform_index_html(html, url, "pre")
         proxy = find_proxy_plugin(self.plugins)
         if proxy is not None:
             html = proxy.rewrite(html, url, self.config.base)
-        return inject_client(html, self.config.base)
+        html = inject_client(html, self.config.base)
+        return container.transform_index_html(html, url, "post")
 

@@ -169,8 +169,18 @@ class PluginContainer:
         meta.pop("replaces_map", None)
         return LoadResult(code, combine_maps(maps) if maps else None, meta)
 
-    def transform_index_html(self, html: str, url: str) -> str:
-        for plugin in self.plugins:
+    def transform_index_html(self, html: str, url: str,
+                             stage: t.Literal["pre", "post"] | None = None) -> str:
+        """Run the ``transform_index_html`` hooks: all of them, or the hooks of
+        one stage -- ``"pre"`` (ordered ``"pre"``) or ``"post"`` (the others,
+        ``"post"``-ordered ones last), around the dev server's own rewrites."""
+        rank = {"pre": 0, None: 1, "post": 2}
+        plugins = sorted(self.plugins, key=lambda p: rank.get(
+            getattr(p, "transform_index_html_order", None), 1))
+        for plugin in plugins:
+            order = getattr(plugin, "transform_index_html_order", None)
+            if stage is not None and (order == "pre") != (stage == "pre"):
+                continue
             if _overrides(plugin, "transform_index_html"):
                 result = self._call(plugin, "transform_index_html", url,
                                     HookContext(self, plugin), html, url)

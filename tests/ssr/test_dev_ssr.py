@@ -13,9 +13,10 @@ from flask_vite import FlaskVite
 from tests.apps import CREATE_VITE_EXTRA, make_template_app
 
 
-def ssr_app(root: Path, entry: str = "/src/entry-server.tsx", **config: t.Any) -> tuple[Flask, FlaskVite]:
+def ssr_app(root: Path, entry: str = "/src/entry-server.tsx", *, plugins: t.Sequence[t.Any] = (),
+            **config: t.Any) -> tuple[Flask, FlaskVite]:
     """The Flask translation of create-vite-extra's server.js (dev branch)."""
-    vite = FlaskVite()
+    vite = FlaskVite(plugins=plugins)
     app = Flask(__name__, root_path=str(root.parent))
     app.config.update(VITE_ROOT=root.name, VITE_DEV=True, VITE_APP_TYPE="custom", **config)
     vite.init_app(app)
@@ -75,6 +76,20 @@ def test_react_page_is_rendered_in_v8(react: tuple[Flask, FlaskVite]) -> None:
     assert "Count is <!-- -->0" in html
     # Modules are still served to the browser by the same app.
     assert app.test_client().get("/src/entry-client.tsx").status_code == 200
+
+
+def test_react_page_with_fast_refresh_is_exactly_vite_s(react_root: Path) -> None:
+    """With ``plugins=[react()]`` (``@vitejs/plugin-react`` in the reference
+    app) the page is Vite's byte for byte, refresh preamble included."""
+    from flask_vite.plugins.react import react
+
+    app, _ = ssr_app(react_root, plugins=[react()])
+    try:
+        r = app.test_client().get("/")
+        assert r.status_code == 200, r.get_data(as_text=True)[:2000]
+        assert r.get_data(as_text=True) == (FIXTURES / "template-ssr-react-ts.dev.html").read_text()
+    finally:
+        app.extensions["vite"].close()
 
 
 def test_an_edit_reruns_the_module_and_its_importers_only(react: tuple[Flask, FlaskVite], react_root: Path) -> None:

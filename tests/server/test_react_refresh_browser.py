@@ -1,0 +1,84 @@
+"""React Fast Refresh end to end: ``plugins=[react()]`` on create-vite's
+``template-react-ts`` (client only) and create-vite-extra's
+``template-ssr-react-ts`` (a server-rendered page that hydrates), real files
+edited on disk, headless Chromium.
+
+``window.__marker`` is set once the page is up: it survives a hot update and
+is gone after a reload.
+"""
+from __future__ import annotations
+
+import typing as t
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from flask_vite.plugins.react import react
+from tests.apps import CREATE_VITE, CREATE_VITE_EXTRA, dev_app, make_template_app
+from tests.server.test_hmr_browser import UPDATE_TIMEOUT, Session, wait_until
+from tests.ssr.test_dev_ssr import ssr_app
+
+if t.TYPE_CHECKING:
+    from tests.browser import Page
+
+COUNTER = "document.querySelector('button.counter')"
+HEADING = "document.querySelector('h1')"
+
+
+@pytest.fixture
+def open_app(tmp_path: Path, page: Page, live_server: t.Any) -> t.Iterator[t.Callable[[str], Session]]:
+    apps: list[Flask] = []
+
+    def start(kind: str) -> Session:
+        if kind == "client":
+            root = make_template_app(CREATE_VITE, "template-react-ts", tmp_path / "client")
+            app = dev_app(root, plugins=[react()])
+        else:
+            root = make_template_app(CREATE_VITE_EXTRA, "template-ssr-react-ts", tmp_path / "ssr")
+            app, _ = ssr_app(root, plugins=[react()])
+        apps.append(app)
+        return Session(app, page, live_server(app))
+
+    yield start
+    for app in apps:
+        app.extensions["vite"].close()
+
+
+def count_to(s: Session, n: int) -> None:
+    for i in range(1, n + 1):
+        s.page.click("button.counter")
+        s.page.wait_for(f"{COUNTER}.textContent === 'Count is {i}'")
+
+
+@pytest.mark.parametrize("kind", ["client", "ssr"])
+def test_component_edit_keeps_state(open_app: t.Callable[[str], Session], kind: str) -> None:
+    s = open_app(kind)
+    s.open(f"{COUNTER}?.textContent === 'Count is 0'")
+    if kind == "ssr":
+        # The server rendered the page; hydration made the counter live.
+        s.page.wait_for("!!document.querySelector('#root')._reactRootContainer || true")
+    count_to(s, 3)
+    s.edit("src/App.tsx", "<h1>Get started</h1>", "<h1>Edited live</h1>")
+    s.page.wait_for(f"{HEADING}.textContent === 'Edited live'", UPDATE_TIMEOUT)
+    assert s.marker_kept()  # no reload
+    assert s.page.text("button.counter") == "Count is 3"  # state kept
+    wait_until(lambda: s.logged("[vite] hot updated: /src/App.tsx"), what="the hot update log")
+    # State keeps counting from where it was.
+    s.page.click("button.counter")
+    s.page.wait_for(f"{COUNTER}.textContent === 'Count is 4'")
+    assert s.page.console_errors == [], s.page.console_errors
+    assert s.page.failed_requests == []
+
+
+@pytest.mark.parametrize("kind", ["client", "ssr"])
+def test_non_component_export_reloads(open_app: t.Callable[[str], Session], kind: str) -> None:
+    s = open_app(kind)
+    s.open(f"{COUNTER}?.textContent === 'Count is 0'")
+    count_to(s, 2)
+    s.edit("src/App.tsx", "export default App", "export const answer = 42\nexport default App")
+    # The module is no longer a refresh boundary: it invalidates, main.tsx
+    # accepts nothing, so the page reloads (and the count starts over).
+    s.page.wait_for("window.__marker === undefined", UPDATE_TIMEOUT)
+    s.page.wait_for(f"{COUNTER}?.textContent === 'Count is 0'", UPDATE_TIMEOUT)
+    assert s.page.console_errors == [], s.page.console_errors
