@@ -45,3 +45,8 @@ _register_npm_commands()
 from .build.command import build_command  # noqa: E402
 
 vite_cli.add_command(build_command, "build")
+
+
+from .production.preview import preview_command  # noqa: E402 - the production runtime's command
+
+vite_cli.add_command(preview_command)
