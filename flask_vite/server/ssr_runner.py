@@ -30,6 +30,7 @@ if t.TYPE_CHECKING:
     from .environment import DevEnvironment
 
 logger = logging.getLogger("flask_vite.ssr")
+_T = t.TypeVar("_T")
 
 
 class ModuleExports(t.Mapping[str, t.Any]):
@@ -102,30 +103,28 @@ class SsrRunner:
     def import_(self, url: str) -> ModuleExports:
         """Run ``url`` (if it or a module it imports changed) and return its exports."""
         url = _normalise(url)
-        with self._lock:
-            process = self.process
-            ship = self.collector.collect(url)
-            if ship.invalidate:
-                process.invalidate(ship.invalidate)
-            if ship.define:
-                process.define_modules(ship.define)
-            try:
-                module = process.import_(url)
-            except SsrError as e:
-                raise self.map_error(e) from None
+        module = self._run(lambda process: process.import_(url), ship=url)
         return ModuleExports(self, url, module)
 
     def call(self, url: str, name: str, args: list[t.Any], *, timeout: float | None = None) -> t.Any:
-        with self._lock:
-            try:
-                return self.process.call(url, name, args, timeout=timeout)
-            except SsrError as e:
-                raise self.map_error(e) from None
+        return self._run(lambda process: process.call(url, name, args, timeout=timeout))
 
     def get(self, url: str, name: str) -> t.Any:
+        return self._run(lambda process: process.get(url, name))
+
+    def _run(self, action: t.Callable[[SsrProcess], _T], *, ship: str | None = None) -> _T:
+        """Run ``action`` on the process, one at a time, after sending what changed
+        in the modules ``ship`` reaches; JS errors come back source-mapped."""
         with self._lock:
+            process = self.process
+            if ship is not None:
+                changes = self.collector.collect(ship)
+                if changes.invalidate:
+                    process.invalidate(changes.invalidate)
+                if changes.define:
+                    process.define_modules(changes.define)
             try:
-                return self.process.get(url, name)
+                return action(process)
             except SsrError as e:
                 raise self.map_error(e) from None
 
@@ -156,17 +155,9 @@ class SsrRunner:
         fetch_request = (request if isinstance(request, fetch.FetchRequest)
                          else fetch.from_werkzeug(request, max_body_size=limit))
         url = _normalise(entry)
-        with self._lock:
-            process = self.process
-            ship = self.collector.collect(url)
-            if ship.invalidate:
-                process.invalidate(ship.invalidate)
-            if ship.define:
-                process.define_modules(ship.define)
-            try:
-                result = process.dispatch_fetch(url, fetch_request, max_body_size=limit, timeout=timeout)
-            except SsrError as e:
-                raise self.map_error(e) from None
+        result = self._run(
+            lambda process: process.dispatch_fetch(url, fetch_request, max_body_size=limit, timeout=timeout),
+            ship=url)
         from flask import current_app, has_app_context
 
         response_class = current_app.response_class if has_app_context() else None
