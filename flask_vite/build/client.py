@@ -86,7 +86,7 @@ def build_client(environment: BuildEnvironment, html_proxy: HtmlProxyPlugin,
                 main_fields=["browser", "module", "main"],
                 plugins=[bridge.plugin()])
         except EsbuildError as e:
-            raise BuildError(failure_message("client", e, config.root)) from e
+            raise BuildError(failure_message("client", e, config.root, bridge.locate)) from e
         for warning in result.warnings:
             reporter.warn(f"warning: {warning.format()}")
         reporter.done(f"{environment.module_count} modules transformed.")
@@ -102,7 +102,7 @@ def build_client(environment: BuildEnvironment, html_proxy: HtmlProxyPlugin,
             if chunk is not None:
                 tags = entry_tags(chunk, chunks, html_base(page.rel, config.base), sri=options.sri)
                 html = inject_into_head(html, tags)
-            html = container.transform_index_html(html, "/" + page.rel)
+            html = index_html_hooks(environment, html, "/" + page.rel, "post")
             pages.append((page.rel, html))
         manifest = build_manifest(output.chunks, environment.assets.values(),
                                   environment.relative_to_root, sri=options.sri)
@@ -169,6 +169,7 @@ def _entries(environment: BuildEnvironment, html_proxy: HtmlProxyPlugin, inline_
                                  " VITE_BUILD_INPUT to the HTML pages or modules to build"
                                  " (relative to VITE_ROOT).")
             prefix = html_base(rel, config.base)
+            source = index_html_hooks(environment, path.read_text("utf-8"), "/" + rel, "pre")
 
             def asset_url(target: str, no_inline: bool, prefix: str = prefix) -> str | None:
                 url, emitted = built_asset_url(environment, target, inline_limit=inline_limit,
@@ -176,7 +177,7 @@ def _entries(environment: BuildEnvironment, html_proxy: HtmlProxyPlugin, inline_
                 return prefix + emitted if emitted is not None else url
 
             page = prepare_html(
-                file, rel, replace_env(path.read_text("utf-8"), env), root=root,
+                file, rel, replace_env(source, env), root=root,
                 base=config.base, asset_url=asset_url,
                 public_file=lambda url: check_public_file(url, config) is not None)
             html_proxy.scripts.update(page.scripts)
@@ -194,12 +195,34 @@ def _entries(environment: BuildEnvironment, html_proxy: HtmlProxyPlugin, inline_
     return html_entries, entries
 
 
-def failure_message(environment: str, error: EsbuildError, root: Path) -> str:
-    """esbuild's errors, as ``file:line:col: message`` lines with the code shown."""
+def index_html_hooks(environment: BuildEnvironment, html: str, url: str,
+                     stage: t.Literal["pre", "post"]) -> str:
+    """The plugins' ``transform_index_html`` hooks of one stage, as Vite runs them
+    in a build: ``"pre"``-ordered hooks on the page as written (what they add
+    is bundled), the others on the built page."""
+    import inspect
+
+    container = environment.plugin_container
+    if "stage" in inspect.signature(container.transform_index_html).parameters:
+        hooks: t.Any = container.transform_index_html  # the stage parameter is recent
+        return t.cast(str, hooks(html, url, stage))
+    # A container without hook stages runs every hook once, on the built page.
+    return html if stage == "pre" else container.transform_index_html(html, url)
+
+
+def failure_message(environment: str, error: EsbuildError, root: Path,
+                    locate: t.Callable[[t.Any], t.Any] = lambda m: m) -> str:
+    """esbuild's errors, as ``file:line:col: message`` lines with the code shown.
+
+    :param locate: Moves a message to its position in the file as written.
+    """
     lines = [f"Build failed ({environment}) with {len(error.errors)} error"
              f"{'s' if len(error.errors) != 1 else ''}:"]
     for message in error.errors[:10]:
-        lines.append(_located(message, root).format())
+        if message.plugin_name == "vite:build":
+            # Our bridge plugin is how esbuild calls the pipeline, not a culprit.
+            message = message._replace(plugin_name="")
+        lines.append(_located(locate(message), root).format())
     if len(error.errors) > 10:
         lines.append(f"... and {len(error.errors) - 10} more")
     return "\n".join(lines)

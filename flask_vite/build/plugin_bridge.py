@@ -86,6 +86,9 @@ class PluginBridge:
         self.ids: dict[str, str] = {}
         #: Module id → the module that first imported it (for import chains).
         self.importers: dict[str, str] = {}
+        #: File → the source map of what the pipeline made of it (to report
+        #: esbuild's errors at positions in the file as written).
+        self.maps: dict[str, t.Any] = {}
         self._lock = threading.Lock()
 
     def plugin(self) -> EsbuildPlugin:
@@ -193,6 +196,9 @@ class PluginBridge:
         except Exception as e:
             return OnLoadResult(errors=_messages(e, id))
         code = result.code
+        if result.map and args.namespace == "file":
+            with self._lock:
+                self.maps[args.path] = result.map
         if self.sourcemap and result.map:
             map_json = json.dumps(result.map) if not isinstance(result.map, str) else result.map
             encoded = base64.b64encode(map_json.encode("utf-8")).decode("ascii")
@@ -206,6 +212,32 @@ class PluginBridge:
         entry = self.entries[args.path]
         return OnLoadResult(contents=entry.code or "", loader="js",
                             resolve_dir=posixpath.dirname(entry.id))
+
+    def locate(self, message: EsbuildMessage) -> EsbuildMessage:
+        """``message`` at its position in the file as written, when esbuild
+        reported it in code a plugin transformed (TypeScript compiled …)."""
+        if not message.file or message.line is None or ":" in message.file.split("/", 1)[0]:
+            return message
+        path = posixpath.normpath(posixpath.join(self.root, message.file))
+        source_map = self.maps.get(path)
+        if source_map is None:
+            return message
+        from ..sourcemap import original_position, parse_map
+
+        parsed = parse_map(source_map)
+        found = original_position(parsed, message.line, message.column or 0) if parsed else None
+        if found is None:
+            return message
+        source, line, column = found
+        line_text = message.line_text
+        try:
+            with open(path, encoding="utf-8") as f:
+                lines = f.read().splitlines()
+            if posixpath.basename(source) == posixpath.basename(path) and 0 < line <= len(lines):
+                line_text = lines[line - 1]
+        except OSError:
+            pass
+        return message._replace(line=line, column=column, line_text=line_text)
 
     # -- helpers -------------------------------------------------------------------------
     def _read(self, id: str) -> str:
@@ -243,14 +275,12 @@ def _messages(error: BaseException, id: str) -> list[t.Any]:
     for candidate in (error, cause):
         if isinstance(candidate, EsbuildError) and candidate.errors:
             return list(candidate.errors)
-    plugin = error.plugin if isinstance(error, PluginError) else ""
     for candidate in (error, cause):
         line = getattr(candidate, "line", None)
         if candidate is not None and isinstance(line, int):
             return [EsbuildMessage(text=_text(error), file=getattr(candidate, "file", None) or
                                    split_file_and_postfix(id)[0], line=line,
-                                   column=max(0, int(getattr(candidate, "column", 1) or 1) - 1),
-                                   plugin_name=plugin)]
+                                   column=max(0, int(getattr(candidate, "column", 1) or 1) - 1))]
     file = split_file_and_postfix(id)[0] if id.startswith("/") else None
     return [EsbuildMessage(text=_text(error), file=file, line=1 if file else None,
-                           column=0 if file else None, plugin_name=plugin)]
+                           column=0 if file else None)]

@@ -86,7 +86,7 @@ def build_ssr(environment: BuildEnvironment, entry: str, options: BuildOptions,
                 main_fields=["browser", "module", "main"],
                 plugins=[bridge.plugin()])
         except EsbuildError as e:
-            raise BuildError(failure_message("ssr", e, config.root)) from e
+            raise BuildError(failure_message("ssr", e, config.root, bridge.locate)) from e
         for warning in result.warnings:
             if "import.meta" in warning.text and "cjs" in warning.text:
                 continue  # import.meta.url & co.: empty in CommonJS, as the dev SSR has them

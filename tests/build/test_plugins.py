@@ -1,0 +1,120 @@
+"""Python plugins in the build: the same hooks as in dev, in build mode."""
+from __future__ import annotations
+
+import typing as t
+from pathlib import Path
+
+from flask_vite.plugin import Plugin, ResolveOptions
+
+from .conftest import Builder, write
+
+
+class Recorder(Plugin):
+    """Replaces ``__GREETING__``, serves a virtual module, records its hooks."""
+
+    name = "recorder"
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, t.Any, ...]] = []
+
+    def build_start(self, ctx: t.Any) -> None:
+        self.calls.append(("build_start", ctx.environment.name, ctx.config.dev))
+
+    def resolve_id(self, ctx: t.Any, source: str, importer: str | None,
+                   options: ResolveOptions) -> str | None:
+        return "\0virtual:where" if source == "virtual:where" else None
+
+    def load(self, ctx: t.Any, id: str) -> str | None:
+        if id == "\0virtual:where":
+            return 'export default "server"' if ctx.ssr else 'export default "browser"'
+        return None
+
+    def transform(self, ctx: t.Any, code: str, id: str) -> str | None:
+        if "__GREETING__" not in code:
+            return None
+        self.calls.append(("transform", ctx.environment.name, Path(id).name))
+        # TypeScript is JavaScript by now, as in dev (vite:esbuild ran first).
+        assert ": string" not in code
+        return code.replace("__GREETING__", '"hello from a Python plugin"')
+
+    def build_end(self, ctx: t.Any, error: BaseException | None) -> None:
+        self.calls.append(("build_end", ctx.environment.name, error))
+
+    def transform_index_html(self, ctx: t.Any, html: str, url: str) -> str:
+        self.calls.append(("transform_index_html", url))
+        return html.replace("</body>", "<!-- built -->\n  </body>")
+
+
+def test_a_python_plugin_runs_in_both_builds(builder: Builder, small_root: Path) -> None:
+    recorder = Recorder()
+    write(small_root, {
+        "src/main.ts": "import where from 'virtual:where'\n"
+                       "const text: string = __GREETING__\nconsole.log(text, where)\n",
+        "src/entry-server.ts": "import where from 'virtual:where'\n"
+                               "export function render(): string { return __GREETING__ + ' ' + where }\n",
+    })
+    result = builder(small_root, plugins=[recorder], ssr="src/entry-server.ts")
+    assert result.client is not None and result.ssr is not None
+    client_js = next((small_root / "dist" / "client" / "assets").glob("index-*.js")).read_text()
+    assert "hello from a Python plugin" in client_js and '"browser"' in client_js
+    server_js = result.ssr.file.read_text()
+    assert 'var virtual_where_default = "server"' in server_js
+    assert 'return "hello from a Python plugin " + virtual_where_default' in server_js
+    assert (small_root / "dist" / "client" / "index.html").read_text().endswith(
+        "<!-- built -->\n  </body>\n</html>\n")
+    assert recorder.calls == [
+        ("build_start", "client", False),
+        ("transform", "client", "main.ts"),
+        ("transform_index_html", "/index.html"),
+        ("build_end", "client", None),
+        ("build_start", "ssr", False),
+        ("transform", "ssr", "entry-server.ts"),
+        ("build_end", "ssr", None),
+    ]
+
+
+def test_serve_only_plugins_stay_out_and_emit_file_writes(builder: Builder,
+                                                          small_root: Path) -> None:
+    class DevOnly(Plugin):
+        name = "dev-only"
+        apply = "serve"
+
+        def transform(self, ctx: t.Any, code: str, id: str) -> str:
+            raise AssertionError("a serve plugin ran in the build")
+
+    class Emitter(Plugin):
+        name = "emitter"
+
+        def build_start(self, ctx: t.Any) -> None:
+            self.named = ctx.emit_file(name="data.json", source='{"a": 1}')
+            self.fixed = ctx.emit_file(file_name="robots.txt", source="User-agent: *\n")
+
+    emitter = Emitter()
+    builder(small_root, plugins=[DevOnly(), emitter])
+    client = small_root / "dist" / "client"
+    assert emitter.fixed == "robots.txt"
+    assert (client / "robots.txt").read_text() == "User-agent: *\n"
+    assert emitter.named.startswith("assets/data-") and emitter.named.endswith(".json")
+    assert (client / emitter.named).read_text() == '{"a": 1}'
+
+
+def test_env_define_and_dead_branches(builder: Builder, small_root: Path) -> None:
+    write(small_root, {
+        ".env.production": "VITE_API=https://api.example\nSECRET=nope\n",
+        "src/main.ts": "if (import.meta.env.SSR) { console.log('server only code') }\n"
+                       "if (import.meta.env.DEV) { console.log('dev only code') }\n"
+                       "console.log(import.meta.env.VITE_API, import.meta.env.PROD,"
+                       " process.env.NODE_ENV, import.meta.env.MODE, import.meta.env.SECRET)\n",
+        "src/entry-server.ts": "export function render(): string {\n"
+                               "  if (!import.meta.env.SSR) { return 'client only code' }\n"
+                               "  return import.meta.env.BASE_URL + process.env.NODE_ENV\n}\n",
+    })
+    result = builder(small_root, ssr="src/entry-server.ts", config={"VITE_BASE": "/b/"})
+    client_js = next((small_root / "dist" / "client" / "assets").glob("index-*.js")).read_text()
+    assert "server only code" not in client_js and "dev only code" not in client_js
+    assert '"https://api.example",!0,"production","production"' in client_js
+    assert "nope" not in client_js
+    assert result.ssr is not None
+    server_js = result.ssr.file.read_text()
+    assert "client only code" not in server_js
+    assert '"/b/production"' in server_js or '"/b/" + "production"' in server_js
