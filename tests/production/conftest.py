@@ -1,9 +1,5 @@
-"""Fixtures for the production runtime: built apps and a Flask app over them.
-
-The builds are made by :mod:`tests.production.standin_build` (esbuild),
-standing in for ``flask vite build`` until it lands; swap
-:func:`build` for it then.
-"""
+"""Fixtures for the production runtime: apps built with ``flask vite build``
+(its Python API) and a Flask app in production mode over them."""
 from __future__ import annotations
 
 import os
@@ -15,8 +11,6 @@ import pytest
 from flask import Flask, Response, jsonify, request
 
 from flask_vite import FlaskVite
-
-from .standin_build import standin_build
 
 pytest.importorskip("py_mini_racer", reason="the V8 binding (pip install mini-racer) is not installed")
 
@@ -101,16 +95,26 @@ def write_fault_app(root: Path) -> Path:
     return root
 
 
-def build(root: Path, *, client_entry: str, server_entry: str, sourcemap: bool = True) -> Path:
-    """``flask vite build`` for ``root`` (the esbuild stand-in for now)."""
-    return standin_build(root, client_entry=client_entry, server_entry=server_entry, sourcemap=sourcemap)
+def build(root: Path, *, ssr_entry: str = "src/entry-server.ts", sourcemap: bool = True) -> Path:
+    """``flask vite build`` for ``root``: the client (from ``index.html``),
+    then the SSR bundle of ``ssr_entry``; returns ``root / "dist"``."""
+    from flask_vite.build.builder import build as vite_build
+
+    app = Flask("builder", root_path=str(root.parent))
+    app.config.update(VITE_ROOT=root.name, VITE_DEV=False)
+    FlaskVite(app)
+    try:
+        vite_build(app, client=True, ssr=ssr_entry, sourcemap=sourcemap)
+    finally:
+        app.extensions["vite"].close()
+    return root / "dist"
 
 
 @pytest.fixture(scope="session")
 def fault_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A built app whose pages loop, allocate or throw on request."""
     root = write_fault_app(tmp_path_factory.mktemp("fault") / "app")
-    build(root, client_entry="src/entry-client.ts", server_entry="src/entry-server.ts")
+    build(root)
     return root
 
 

@@ -50,7 +50,7 @@ def test_preview_serves_the_build_and_prints_its_url(fault_root: Path, tmp_path:
         with urllib.request.urlopen(url + "page?marker=m-1-ab", timeout=30) as r:
             html = r.read().decode()
         assert '<main data-url="/page">m-1-ab</main>' in html
-        assert '<script type="module" crossorigin src="/assets/entry-client-' in html
+        assert '<script type="module" crossorigin src="/assets/index-' in html
         asset = html.split('crossorigin src="/', 1)[1].split('"', 1)[0]
         with urllib.request.urlopen(url + asset, timeout=30) as r:
             assert r.headers["Cache-Control"] == "public, max-age=31536000, immutable"

@@ -34,7 +34,7 @@ def test_page_is_the_built_template_filled(fault_app: Flask) -> None:
     assert '<meta name="marker" content="m-1-ab">' in head
     assert '<div id="app"><main data-url="/hello">m-1-ab</main></div>' in body
     # The built tags, not the source entry.
-    assert '<script type="module" crossorigin src="/assets/entry-client-' in head
+    assert '<script type="module" crossorigin src="/assets/index-' in head
     assert "/src/entry-client.ts" not in html
     assert "<!--app-" not in html
 
@@ -86,7 +86,7 @@ def test_a_thrown_error_is_a_500_with_a_logged_source_mapped_stack(
 def test_without_a_source_map_the_stack_names_the_bundle(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     root = write_fault_app(tmp_path / "app")
-    build(root, client_entry="src/entry-client.ts", server_entry="src/entry-server.ts", sourcemap=False)
+    build(root, sourcemap=False)
     app, _ = prod_app(root)
     try:
         with caplog.at_level(logging.ERROR, logger="flask_vite.ssr"):
@@ -121,7 +121,7 @@ def test_200_concurrent_requests_each_get_their_own_page(fault_app: Flask) -> No
 def test_render_result_that_is_not_a_page_says_what_to_return(tmp_path: Path) -> None:
     root = write_fault_app(tmp_path / "app")
     (root / "src" / "odd.ts").write_text("export function render() { return 42 }\n")
-    build(root, client_entry="src/entry-client.ts", server_entry="src/odd.ts")
+    build(root, ssr_entry="src/odd.ts")
     app, vite = prod_app(root, "src/odd.ts")
     try:
         with app.test_request_context("/"), pytest.raises(TemplateError, match="returned a int"):
@@ -141,7 +141,7 @@ def test_a_missing_build_says_to_run_flask_vite_build(tmp_path: Path) -> None:
             assert "Run 'flask vite build'" in message
             assert str(root / "dist" / "client" / "index.html") in message
             # The client is built, the SSR bundle is not: that file is named.
-            build(root, client_entry="src/entry-client.ts", server_entry="src/entry-server.ts")
+            build(root)
             (root / "dist" / "server" / "entry-server.js").unlink()
             with pytest.raises(MissingBuildError) as info:
                 vite.render("src/entry-server.ts", url="/")

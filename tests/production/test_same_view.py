@@ -17,7 +17,7 @@ from .conftest import build, prod_app
 def react_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = make_template_app(CREATE_VITE_EXTRA, "template-ssr-react-ts",
                              tmp_path_factory.mktemp("prod-react") / "app")
-    build(root, client_entry="src/entry-client.tsx", server_entry="src/entry-server.tsx")
+    build(root, ssr_entry="src/entry-server.tsx")
     return root
 
 
@@ -42,8 +42,8 @@ def test_the_react_page_in_dev_and_in_production(react_root: Path) -> None:
     assert '<script type="module" src="/@vite/client"></script>' in dev
     assert '<script type="module" src="/src/entry-client.tsx"></script>' in dev
     assert "/@vite/client" not in prod and "/src/" not in prod
-    assert '<script type="module" crossorigin src="/assets/entry-client-' in prod
-    assert '<link rel="stylesheet" crossorigin href="/assets/entry-client-' in prod
+    assert '<script type="module" crossorigin src="/assets/index-' in prod
+    assert '<link rel="stylesheet" crossorigin href="/assets/index-' in prod
     # Imported images: source URLs in dev, the client build's hashed files in production.
     hashed = [u for u in prod.split('"') if u.startswith("/assets/hero-")]
     assert hashed and all((react_root / "dist" / "client" / u.lstrip("/")).is_file() for u in hashed)

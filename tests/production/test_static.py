@@ -41,7 +41,7 @@ def manifest(root: Path) -> dict[str, t.Any]:
 
 
 def entry_file(root: Path) -> str:
-    return t.cast(str, manifest(root)["src/entry-client.ts"]["file"])
+    return t.cast(str, manifest(root)["index.html"]["file"])
 
 
 def test_hashed_assets_are_immutable(app: Flask, fault_root: Path) -> None:
@@ -56,7 +56,7 @@ def test_hashed_assets_are_immutable(app: Flask, fault_root: Path) -> None:
     etag = r.headers["ETag"]
     r = client.get("/" + path, headers={"If-None-Match": etag})
     assert r.status_code == 304 and r.data == b""
-    css = manifest(fault_root)["src/entry-client.ts"]["css"][0]
+    css = manifest(fault_root)["index.html"]["css"][0]
     r = client.get("/" + css)
     assert r.status_code == 200 and r.headers["Content-Type"] == "text/css; charset=utf-8"
     assert r.headers["Cache-Control"] == "public, max-age=31536000, immutable"
@@ -241,11 +241,11 @@ def test_jinja_helpers_use_the_asset_url(fault_root: Path) -> None:
     app = static_app(fault_root, VITE_ASSET_URL="https://cdn.example.com/")
     try:
         with app.test_request_context("/"):
-            tags = render_template_string('{{ vite_tags("src/entry-client.ts") }}')
-            url = render_template_string('{{ vite_asset_url("src/entry-client.ts") }}')
+            tags = render_template_string('{{ vite_tags("index.html") }}')
+            url = render_template_string('{{ vite_asset_url("index.html") }}')
         file = entry_file(fault_root)
         assert f'src="https://cdn.example.com/{file}"' in tags
-        assert 'href="https://cdn.example.com/assets/entry-client-' in tags  # its CSS
+        assert 'href="https://cdn.example.com/assets/index-' in tags  # its CSS
         assert url == f"https://cdn.example.com/{file}"
     finally:
         app.extensions["vite"].close()
@@ -253,7 +253,7 @@ def test_jinja_helpers_use_the_asset_url(fault_root: Path) -> None:
     app = static_app(fault_root)
     try:
         with app.test_request_context("/"):
-            assert render_template_string('{{ vite_asset_url("src/entry-client.ts") }}') == "/" + file
+            assert render_template_string('{{ vite_asset_url("index.html") }}') == "/" + file
     finally:
         app.extensions["vite"].close()
 
