@@ -156,15 +156,18 @@ class FileWatcher:
                 if not isinstance(changes, set):
                     continue  # "stop" (the loop ends) or "signal"
                 try:
-                    rebuild = self._dispatch(changes)
+                    events, new_dirs, rebuild = self._sort(changes)
+                    if rebuild and not self._stop.stopped:
+                        # The new watch opens before the old one closes, and
+                        # before the new folders are listed: a file written
+                        # meanwhile is listed, or seen by the new watch.
+                        fresh = self._open(RustNotify)
+                        notify.close()
+                        notify = fresh
+                        events += self._files_in(new_dirs)
+                    self._handle(events)
                 except Exception:  # one bad event must not stop the watching
                     logger.exception("handling file changes failed: %s", sorted(changes))
-                    rebuild = False
-                if rebuild and not self._stop.stopped:
-                    # Open the new watch before closing the old, so nothing is missed between.
-                    fresh = self._open(RustNotify)
-                    notify.close()
-                    notify = fresh
         except Exception:
             logger.exception("the file watcher stopped")
         finally:
@@ -183,15 +186,15 @@ class FileWatcher:
         return rust_notify(sorted(d for d in self._dirs if os.path.isdir(d)), False, force_polling,
                            300, False, True)
 
-    def _dispatch(self, raw: set[tuple[int, str]]) -> bool:
-        """Handle one batch of changes; ``True`` when the watched folders changed."""
-        from . import hot_update
-
+    def _sort(self, raw: set[tuple[int, str]]) -> tuple[list[tuple[t.Any, str]], set[str], bool]:
+        """One batch of changes as file events, the new folders, and whether
+        the watched folders changed."""
         by_path: dict[str, set[int]] = {}
         for change, path in raw:
             by_path.setdefault(path, set()).add(change)
         rebuild = False
-        events: list[tuple[hot_update.ChangeType, str]] = []
+        new_dirs: set[str] = set()
+        events: list[tuple[t.Any, str]] = []
         for path in sorted(by_path):
             kinds = by_path[path]
             if path in self._dirs and not os.path.isdir(path):
@@ -202,12 +205,8 @@ class FileWatcher:
                 if path not in self._dirs and not _ignored_dir(path, self._ignored_paths()):
                     new = self._walk([path])
                     self._dirs |= new
+                    new_dirs |= new
                     rebuild = True
-                    # Files written into a folder before its watch existed.
-                    for folder in sorted(new):
-                        for entry in sorted(os.scandir(folder), key=lambda e: e.name):
-                            if entry.is_file() and not ignored_file(entry.path):
-                                events.append(("create", Path(entry.path).as_posix()))
                 continue
             if ignored_file(path):
                 continue
@@ -220,8 +219,20 @@ class FileWatcher:
                 # Editors that save by renaming a new file over the old one
                 # make an "added" event for a file the graph already knows.
                 events.append(("update", posix))
-        self._handle(events)
-        return rebuild
+        return events, new_dirs, rebuild
+
+    @staticmethod
+    def _files_in(folders: t.Iterable[str]) -> list[tuple[t.Any, str]]:
+        """Files written into new folders before their watch existed: created."""
+        events: list[tuple[t.Any, str]] = []
+        for folder in sorted(folders):
+            try:
+                entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            except OSError:  # gone again
+                continue
+            events += [("create", Path(e.path).as_posix()) for e in entries
+                       if e.is_file() and not ignored_file(e.path)]
+        return events
 
     def _has_modules(self, file: str) -> bool:
         client = self.server.environments.get("client")
