@@ -26,7 +26,6 @@ Pure: no files, no state between calls.
 from __future__ import annotations
 
 import re
-import typing as t
 
 from .errors import ViteError
 

@@ -425,10 +425,10 @@ class _Program:
                 self.signature_after(fn, target, after)
                 self.insert(after, f"\n{handle} = {target};")
             return
-        handle = self.register(fn.name) if is_componentish_name(fn.name) else None
+        registered = self.register(fn.name) if is_componentish_name(fn.name) else None
         self.signature_after(fn, fn.name, after)
-        if handle is not None:
-            self.insert(after, f"\n{handle} = {fn.name};")
+        if registered is not None:
+            self.insert(after, f"\n{registered} = {fn.name};")
 
     def variable_declaration(self, lo: int, last: int, hi: int) -> None:
         """``const X = init;`` (a single declarator, as Babel requires)."""
@@ -444,16 +444,18 @@ class _Program:
         name = name_tok.text
         after = self.tokens[hi].end
         init = self.classify(init_lo, last)
-        if is_componentish_name(name):
-            found = False
-            if isinstance(init, _Fn) or isinstance(init, _Call) and not (
-                    init.callee.startswith(("require", "import"))):
-                found = self.find_inner_components(name, init, (name, after, init))
-            if not found and (isinstance(init, (_Fn, _Call))
-                              or isinstance(init, _Other) and init.kind == "tagged-template"):
-                if self.used_as_jsx_type(name):
-                    handle = self.register(name)
-                    self.insert(after, f"\n{handle} = {name};")
+        # Babel looks at arrows, functions, calls that are not import()/require()
+        # and tagged templates (styled.div`…`); at nothing else.
+        if is_componentish_name(name) and (
+                isinstance(init, _Fn)
+                or isinstance(init, _Call) and not init.callee.startswith(("require", "import"))
+                or isinstance(init, _Other) and init.kind == "tagged-template"):
+            found = not isinstance(init, _Other) and self.find_inner_components(
+                name, init, (name, after, init))
+            # Last resort: const X = … is a component if some JSX element has type X.
+            if not found and self.used_as_jsx_type(name):
+                handle = self.register(name)
+                self.insert(after, f"\n{handle} = {name};")
         if isinstance(init, _Fn):
             # let useThing = () => {} gets a signature whatever its name.
             self.signature_after(init, name, after)
@@ -523,7 +525,8 @@ class _Program:
                 if signature is None:
                     continue
                 handle, args = signature
-                for node in [arg, *reversed(chain)]:
+                wrapped: list[_Fn | _Call] = [arg, *reversed(chain)]
+                for node in wrapped:
                     self.wrap(self.tokens[node.start].start, self.tokens[node.end].end,
                               f"{handle}(", f", {args})")
 

@@ -33,7 +33,14 @@ import re
 import typing as t
 
 from ..glob_match import compile_patterns
-from ..plugin import LoadResult, LoadReturn, Plugin, PluginContext, ResolveIdReturn, ResolveOptions
+from ..plugin import (
+    LoadResult,
+    LoadReturn,
+    Plugin,
+    PluginContext,
+    ResolveIdReturn,
+    ResolveOptions,
+)
 from ..refresh_runtime import HELPERS, runtime_code
 from ..refresh_transform import RUNTIME_PUBLIC_PATH, react_refresh_transform
 from ..server.urls import clean_url
@@ -182,7 +189,7 @@ class ReactRefreshPlugin(Plugin):
         file = clean_url(id)
         if "?" in id and not _MODULE_QUERY_RE.search(id):
             return False  # ?raw, ?url, ?worker … are not the module itself
-        if file.startswith(_CLIENT_DIR_PREFIX) or file.startswith("\0"):
+        if file.startswith((_CLIENT_DIR_PREFIX, "\0")):
             return False  # flask-vite's own runtime modules
         if self._config is not None and file.startswith(self._config.cache_dir.as_posix() + "/"):
             return False  # pre-bundled dependencies
@@ -253,13 +260,17 @@ def _has_refresh_reset(source_map: SourceMap | None) -> bool:
                for text in source_map.get("sourcesContent") or ())
 
 
+def _searcher(regex: re.Pattern[str]) -> t.Callable[[str], bool]:
+    return lambda path: regex.search(path) is not None
+
+
 def _compile(spec: Filter, root: str) -> list[t.Callable[[str], bool]]:
     """Predicates on a module's path (or id) for each pattern of ``spec``."""
     items: t.Sequence[t.Any] = [spec] if isinstance(spec, (str, re.Pattern)) else spec
     out: list[t.Callable[[str], bool]] = []
     for item in items:
         if isinstance(item, re.Pattern):
-            out.append(lambda path, regex=item: regex.search(path) is not None)
+            out.append(_searcher(item))
         elif isinstance(item, str):
             # Globs as Vite's createFilter reads them: relative to the root, dotfiles matched.
             pattern = item if item.startswith("/") else f"{root.rstrip('/')}/{item.removeprefix('./')}"
