@@ -46,14 +46,31 @@ def build_config(config: ViteConfig, *, mode: str | None = None) -> ViteConfig:
     return dataclasses.replace(config, dev=False, mode=mode or "production")
 
 
-def environment_define(config: ViteConfig, ssr: bool, plugin_define: t.Mapping[str, str]
-                       ) -> dict[str, str]:
-    """What esbuild replaces in one environment: ``import.meta.env`` (as a whole and
-    member by member, so ``if (import.meta.env.SSR)`` folds away), ``import.meta.hot``,
-    then the ``define`` plugins' values (``process.env.NODE_ENV`` …)."""
+#: What ``import.meta.env`` as a whole becomes; modules that use it import the
+#: object from :data:`~flask_vite.build.plugins.IMPORT_META_ENV_ID` under this name.
+IMPORT_META_ENV_NAME = "__vite_import_meta_env__"
+
+
+def build_import_meta_env(config: ViteConfig, ssr: bool) -> dict[str, t.Any]:
+    """``import.meta.env`` in a build: the ``VITE_`` variables, ``BASE_URL`` (the
+    base as configured), ``MODE``, ``DEV``, ``PROD``, ``SSR``."""
     env = import_meta_env(config, ssr)
     env["BASE_URL"] = config.base
-    define: dict[str, str] = {"import.meta.env": json.dumps(env), "import.meta.hot": "undefined"}
+    return env
+
+
+def environment_define(config: ViteConfig, ssr: bool, plugin_define: t.Mapping[str, str]
+                       ) -> dict[str, str]:
+    """What esbuild replaces in one environment: ``import.meta.env`` member by member
+    (so ``if (import.meta.env.SSR)`` folds away) and as a whole, ``import.meta.hot``,
+    then the ``define`` plugins' values (``process.env.NODE_ENV`` …).
+
+    The whole object is a name, not the object literal: esbuild would otherwise
+    make the literal a module that every module of the bundle initializes.
+    """
+    env = build_import_meta_env(config, ssr)
+    define: dict[str, str] = {"import.meta.env": IMPORT_META_ENV_NAME,
+                              "import.meta.hot": "undefined"}
     for key, value in env.items():
         if _IDENTIFIER_RE.match(key):
             define[f"import.meta.env.{key}"] = json.dumps(value)

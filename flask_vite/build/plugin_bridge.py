@@ -36,6 +36,8 @@ from ..plugin import ResolveOptions
 from ..resolve.packages import is_node_builtin
 from ..server.plugin_container import PluginError
 from ..server.urls import split_file_and_postfix
+from .options import IMPORT_META_ENV_NAME
+from .plugins import IMPORT_META_ENV_ID
 
 if t.TYPE_CHECKING:
     from ..esbuild.service import PluginBuild
@@ -196,6 +198,11 @@ class PluginBridge:
         except Exception as e:
             return OnLoadResult(errors=_messages(e, id))
         code = result.code
+        if "import.meta.env" in code and _uses_import_meta_env(code, id):
+            # esbuild replaces `import.meta.env` by a name (see options.py); bring it
+            # into scope. At the end: imports are hoisted, and no position moves.
+            code += (f"\nimport {IMPORT_META_ENV_NAME} from"
+                     f" {json.dumps(IMPORT_META_ENV_ID)};\n")
         if result.map and args.namespace == "file":
             with self._lock:
                 self.maps[args.path] = result.map
@@ -263,6 +270,18 @@ class PluginBridge:
         if ext in _LOADERS and file.endswith(".d.ts") is False and code == loaded:
             return _LOADERS[ext]
         return "js"
+
+
+def _uses_import_meta_env(code: str, id: str) -> bool:
+    """Whether ``import.meta.env`` is code here, not text in a comment or a string
+    (an import added to a CommonJS file would make it an ES module)."""
+    from ..js_lexer import LexError, parse
+
+    try:
+        imports, _ = parse(code, id)
+    except LexError:
+        return False  # esbuild reports the syntax error
+    return any(imp.d == -2 and code.startswith(".env", imp.e) for imp in imports)
 
 
 def _text(error: BaseException) -> str:

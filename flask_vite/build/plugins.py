@@ -72,6 +72,8 @@ RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
 PRELOAD_HELPER_ID = "\0vite/preload-helper.js"
 #: Imported first by every built HTML entry (Vite's id).
 MODULEPRELOAD_POLYFILL_ID = "\0vite/modulepreload-polyfill.js"
+#: ``export default`` the environment's ``import.meta.env`` object.
+IMPORT_META_ENV_ID = "\0vite/import-meta-env.js"
 _RUNTIME_FILES = {
     PRELOAD_HELPER_ID: RUNTIME_DIR / "preload-helper.js",
     MODULEPRELOAD_POLYFILL_ID: RUNTIME_DIR / "modulepreload-polyfill.js",
@@ -283,16 +285,21 @@ class HtmlProxyPlugin(Plugin):
 
 
 class RuntimeModulesPlugin(Plugin):
-    """The build's own modules: the preload helper and the modulepreload polyfill."""
+    """The build's own modules: the preload helper, the modulepreload polyfill and
+    ``import.meta.env`` as an object (for code that uses it whole)."""
 
     name = "vite:build-runtime"
     enforce = "pre"
 
     def resolve_id(self, ctx: PluginContext, source: str, importer: str | None,
                    options: ResolveOptions) -> ResolveIdReturn:
-        return source if source in _RUNTIME_FILES else None
+        return source if source in _RUNTIME_FILES or source == IMPORT_META_ENV_ID else None
 
     def load(self, ctx: PluginContext, id: str) -> LoadReturn:
+        if id == IMPORT_META_ENV_ID:
+            from .options import build_import_meta_env
+
+            return f"export default {json.dumps(build_import_meta_env(ctx.config, ctx.ssr))};\n"
         path = _RUNTIME_FILES.get(id)
         return path.read_text("utf-8") if path is not None else None
 

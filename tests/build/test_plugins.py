@@ -4,6 +4,8 @@ from __future__ import annotations
 import typing as t
 from pathlib import Path
 
+import pytest
+
 from flask_vite.plugin import Plugin, ResolveOptions
 
 from .conftest import Builder, write
@@ -104,8 +106,11 @@ def test_env_define_and_dead_branches(builder: Builder, small_root: Path) -> Non
         "src/main.ts": "if (import.meta.env.SSR) { console.log('server only code') }\n"
                        "if (import.meta.env.DEV) { console.log('dev only code') }\n"
                        "console.log(import.meta.env.VITE_API, import.meta.env.PROD,"
-                       " process.env.NODE_ENV, import.meta.env.MODE, import.meta.env.SECRET)\n",
-        "src/entry-server.ts": "export function render(): string {\n"
+                       " process.env.NODE_ENV, import.meta.env.MODE, import.meta.env.SECRET)\n"
+                       "export const env = import.meta.env\n",
+        "src/cjs.js": "// import.meta.env in a comment of a CommonJS file\nmodule.exports = 1\n",
+        "src/entry-server.ts": "import one from './cjs.js'\nexport const env = {...import.meta.env, one}\n"
+                               "export function render(): string {\n"
                                "  if (!import.meta.env.SSR) { return 'client only code' }\n"
                                "  return import.meta.env.BASE_URL + process.env.NODE_ENV\n}\n",
     })
@@ -118,3 +123,12 @@ def test_env_define_and_dead_branches(builder: Builder, small_root: Path) -> Non
     server_js = result.ssr.file.read_text()
     assert "client only code" not in server_js
     assert '"/b/production"' in server_js or '"/b/" + "production"' in server_js
+    assert "define_import_meta_env" not in server_js  # no esbuild define module in every file
+    pytest.importorskip("py_mini_racer", reason="the V8 binding is not installed")
+    from flask_vite.ssr.process import SsrProcess
+
+    with SsrProcess(module_format="cjs", node_env="production") as renderer:
+        renderer.define_modules({"/entry-server.js": server_js})
+        assert renderer.get("/entry-server.js", "env") == {
+            "VITE_API": "https://api.example", "BASE_URL": "/b/", "MODE": "production",
+            "DEV": False, "PROD": True, "SSR": True, "one": 1}
