@@ -221,3 +221,37 @@ def test_a_module_entry_and_relative_base(builder: Builder, small_root: Path) ->
     later = manifest["src/later.ts"]
     deps = [f"./{f.split('/')[-1]}" for f in [later["file"], *later["css"]]]  # type: ignore[misc]
     assert f"{json.dumps(deps, separators=(',', ':'))},import.meta.url)" in js.replace(", ", ",")
+
+
+def test_css_modules_json_glob_and_queries(builder: Builder, small_root: Path) -> None:
+    write(small_root, {
+        "src/main.ts": "import styles from './card.module.css'\n"
+                       "import inline from './inline.css?inline'\n"
+                       "import cssUrl from './linked.css?url'\n"
+                       "import { version } from './data.json'\n"
+                       "const pages = import.meta.glob('./pages/*.ts', { eager: true })\n"
+                       "console.log(styles.title, inline, cssUrl, version, Object.keys(pages))\n",
+        "src/entry-server.ts": "import styles from './card.module.css'\n"
+                               "export const title: string = styles.title\n",
+        "src/card.module.css": ".title { color: red }\n",
+        "src/inline.css": ".inline {\n  color: blue;\n}\n",
+        # Over the 4 KiB limit: ?url gives the file's URL (smaller files are inlined).
+        "src/linked.css": ".linked { color: green }\n" + "/* padding */\n" * 400,
+        "src/data.json": '{"version": "1.2.3", "unused": [1, 2, 3]}',
+        "src/pages/a.ts": "export const a = 'page a'\n",
+        "src/pages/b.ts": "export const b = 'page b'\n",
+    })
+    result = builder(small_root, ssr="src/entry-server.ts")
+    manifest = manifest_of(small_root)
+    js = read(small_root, str(manifest["index.html"]["file"]))
+    css = read(small_root, manifest["index.html"]["css"][0])  # type: ignore[index]
+    # The CSS module's class, the same in the page's CSS, the client and the server.
+    title = re.search(r"\.(\w*title\w*)\{color:red\}", css)
+    assert title is not None, css
+    assert f'"{title.group(1)}"' in js
+    assert result.ssr is not None and f'"{title.group(1)}"' in result.ssr.file.read_text()
+    assert '".inline{color:#00f}"' in js and ".inline" not in css
+    linked = manifest["src/linked.css"]["file"]
+    assert f'"/{linked}"' in js and read(small_root, str(linked)).startswith(".linked { color")
+    assert '"1.2.3"' in js and "unused" not in js  # JSON named exports, tree-shaken
+    assert "page a" in js and "page b" in js and '"./pages/a.ts"' in js
