@@ -67,7 +67,7 @@ def build(app: Flask, *, client: bool = True, ssr: str | None = None, mode: str 
         sourcemap=config.build_sourcemap if sourcemap is None else sourcemap,
         sri=config.build_sri if sri is None else sri)
     if ssr is None:
-        ssr = getattr(config, "ssr_entry", None)
+        ssr = config.ssr_entry
     return build_environments(config, state.extension.plugins, state.esbuild, options,
                               client=client, ssr=ssr, mode=explicit_mode,
                               reporter=reporter or Reporter())

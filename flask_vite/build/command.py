@@ -50,7 +50,7 @@ def build_command(ssr: str | None, all_environments: bool, mode: str | None,
             " vite.init_app(app) in your app factory.")
     client = all_environments or ssr is None
     if ssr is None and client:
-        ssr = getattr(app.extensions["vite"].config, "ssr_entry", None)
+        ssr = app.extensions["vite"].config.ssr_entry
 
     def run() -> bool:
         try:
