@@ -271,7 +271,9 @@ def _shared_chunk_name(chunk: Chunk, graph: ModuleGraph) -> str:
     evaluation order, that a module outside the chunk imports.
     """
     inside = set(chunk.modules)
-    for id in chunk.modules:
+    # The app's modules name a chunk better than the build's own (\0vite/…).
+    candidates = [m for m in chunk.modules if not m.startswith("\0")] or chunk.modules
+    for id in candidates:
         if graph.importers.get(id, set()) - inside:
             name = _module_name(id)
             if name == "index" and "/" in id:

@@ -20,6 +20,7 @@ import typing as t
 from pathlib import Path
 
 from ..errors import EsbuildError
+from ..esbuild.service import BuildResult as EsbuildResult
 from ..plugin import ResolveOptions
 from ..plugins.asset import DEFAULT_ASSETS_INLINE_LIMIT, check_public_file
 from .chunks import BROWSER_TARGETS, Chunk, chunk_output
@@ -72,19 +73,7 @@ def build_client(environment: BuildEnvironment, html_proxy: HtmlProxyPlugin,
         reporter.step("transforming...")
         bridge = PluginBridge(environment, entries, sourcemap=options.sourcemap)
         try:
-            result = environment.esbuild.build(
-                entry_points={entry.name: entry.id for entry in entries}, bundle=True,
-                splitting=True, format="esm", write=False, metafile=True,
-                outdir=out_dir.as_posix(), abs_working_dir=config.root.as_posix(),
-                entry_names="assets/[name]-[hash]", chunk_names="assets/[name]-[hash]",
-                asset_names="assets/[name]-[hash]", minify=options.minify,
-                sourcemap="external" if options.sourcemap else False,
-                target=list(BROWSER_TARGETS), platform="browser", charset="utf8",
-                define=environment.define, jsx="automatic", log_level="silent",
-                # Used only where our resolver gave up: the same conditions.
-                conditions=["module", "browser", "production"],
-                main_fields=["browser", "module", "main"],
-                plugins=[bridge.plugin()])
+            result = _bundle(environment, entries, bridge, out_dir, options)
         except EsbuildError as e:
             raise BuildError(failure_message("client", e, config.root, bridge.locate)) from e
         for warning in result.warnings:
@@ -137,6 +126,27 @@ def build_client(environment: BuildEnvironment, html_proxy: HtmlProxyPlugin,
         container.build_end(error)
 
 
+def _bundle(environment: BuildEnvironment, entries: t.Sequence[BuildEntry], bridge: PluginBridge,
+            out_dir: Path, options: BuildOptions) -> EsbuildResult:
+    """esbuild's bundle of the entries (ES modules, split), every module through the bridge."""
+    if not entries:
+        return EsbuildResult(output_files=[], metafile={"inputs": {}, "outputs": {}})
+    config = environment.config
+    return environment.esbuild.build(
+        entry_points={entry.name: entry.id for entry in entries}, bundle=True,
+        splitting=True, format="esm", write=False, metafile=True,
+        outdir=out_dir.as_posix(), abs_working_dir=config.root.as_posix(),
+        entry_names="assets/[name]-[hash]", chunk_names="assets/[name]-[hash]",
+        asset_names="assets/[name]-[hash]", minify=options.minify,
+        sourcemap="external" if options.sourcemap else False,
+        target=list(BROWSER_TARGETS), platform="browser", charset="utf8",
+        define=environment.define, jsx="automatic", log_level="silent",
+        # Used only where our resolver gave up: the same conditions.
+        conditions=["module", "browser", "production"],
+        main_fields=["browser", "module", "main"],
+        plugins=[bridge.plugin()])
+
+
 def _entries(environment: BuildEnvironment, html_proxy: HtmlProxyPlugin, inline_limit: int
              ) -> tuple[list[HtmlEntry], list[BuildEntry]]:
     """The build's inputs: HTML pages (prepared) and module entries (resolved)."""
@@ -182,8 +192,9 @@ def _entries(environment: BuildEnvironment, html_proxy: HtmlProxyPlugin, inline_
                 public_file=lambda url: check_public_file(url, config) is not None)
             html_proxy.scripts.update(page.scripts)
             html_entries.append(page)
-            stem = posixpath.basename(rel).rsplit(".", 1)[0]
-            entries.append(BuildEntry(unique(stem), file, page.code))
+            if page.code.strip():  # a page without module scripts has nothing to bundle
+                stem = posixpath.basename(rel).rsplit(".", 1)[0]
+                entries.append(BuildEntry(unique(stem), file, page.code))
             continue
         resolved = environment.plugin_container.resolve_id(
             "/" + rel, None, ResolveOptions(ssr=False, is_entry=True))

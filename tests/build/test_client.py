@@ -255,3 +255,23 @@ def test_css_modules_json_glob_and_queries(builder: Builder, small_root: Path) -
     assert f'"/{linked}"' in js and read(small_root, str(linked)).startswith(".linked { color")
     assert '"1.2.3"' in js and "unused" not in js  # JSON named exports, tree-shaken
     assert "page a" in js and "page b" in js and '"./pages/a.ts"' in js
+
+
+def test_pages_with_and_without_scripts(builder: Builder, small_root: Path) -> None:
+    write(small_root, {
+        "about/index.html": "<html><head>\n  </head><body>\n"
+                            '    <script type="module" src="./about.ts"></script>\n</body></html>\n',
+        "about/about.ts": "import '../src/main.ts'\nconsole.log('about')\n",
+        "static.html": "<html><head></head><body>no scripts</body></html>\n",
+    })
+    builder(small_root, config={"VITE_BUILD_INPUT": ["index.html", "about/index.html",
+                                                    "static.html"]})
+    manifest = manifest_of(small_root)
+    shared = manifest["index.html"]["imports"]
+    assert shared == manifest["about/index.html"]["imports"]
+    assert sorted(manifest) == [*shared, "about/index.html", "index.html"]  # type: ignore[misc]
+    assert str(shared[0]).startswith("_main-")  # type: ignore[index]
+    about = read(small_root, "about/index.html")
+    assert f'src="/{manifest["about/index.html"]["file"]}"' in about
+    assert "modulepreload" in about  # the shared chunk with main.ts
+    assert read(small_root, "static.html") == "<html><head></head><body>no scripts</body></html>\n"
