@@ -132,3 +132,27 @@ def test_env_define_and_dead_branches(builder: Builder, small_root: Path) -> Non
         assert renderer.get("/entry-server.js", "env") == {
             "VITE_API": "https://api.example", "BASE_URL": "/b/", "MODE": "production",
             "DEV": False, "PROD": True, "SSR": True, "one": 1}
+
+
+def test_the_server_bundle_maps_back_to_typescript(builder: Builder, small_root: Path) -> None:
+    from flask_vite.sourcemap import original_position
+
+    write(small_root, {
+        "src/entry-server.ts": "import { check } from './check'\n"
+                               "export function render(n: number): string { return check(n) }\n",
+        "src/check.ts": "type N = number\n\nexport function check(n: N): string {\n"
+                        "  if (n > 1) throw new Error('too big')\n  return 'ok'\n}\n",
+    })
+    result = builder(small_root, client=False, ssr="src/entry-server.ts", sourcemap=True)
+    assert result.ssr is not None
+    code = result.ssr.file.read_text()
+    assert code.rstrip().endswith("//# sourceMappingURL=entry-server.js.map")
+    import json
+
+    source_map = json.loads((result.ssr.file.parent / "entry-server.js.map").read_text())
+    lines = code.splitlines()
+    line = next(i for i, text in enumerate(lines, 1) if "too big" in text)
+    found = original_position(source_map, line, lines[line - 1].index("throw"))
+    assert found is not None
+    assert (result.ssr.file.parent / found[0]).resolve() == (small_root / "src" / "check.ts").resolve()
+    assert found[1:] == (4, 13)
