@@ -24,6 +24,15 @@ What keeps one bad render from harming the server:
   (slow leaks in module state), is warmed up again or replaced in the
   background before it takes the next request.
 
+**Which renderer.** The first renderer takes the work; the next one is used
+when those before it have been busy for longer than a few batch times (a
+slow or runaway render, a renderer restarting), or at once when renders are
+slow enough that batching saves little. Under load from fast pages, one
+renderer with batches does more renders per second than two taking turns
+(each round trip costs CPU on both sides, and a worker per core already
+keeps the cores busy), while the second stays ready, so a render that runs
+to its deadline does not stall the worker's other pages.
+
 Renderers are created lazily, in the process that renders: a server that
 forks after loading the app (``gunicorn --preload``) gives each worker its
 own, and a pool used before the fork never hands its parent's children to a
@@ -62,6 +71,12 @@ logger = logging.getLogger("flask_vite.ssr")
 #: Where the batching helper is shipped in every renderer.
 CALL_MANY_URL = "/@flask-vite/call-many.js"
 _CALL_MANY_FILE = Path(__file__).with_name("call_many.js")
+
+#: Renders slower than this gain little from batching: every free renderer
+#: is used at once (the per-call cost is a few hundred microseconds).
+SLOW_RENDER = 0.002
+#: Bounds of the wait for a busy renderer before the next one is used.
+MIN_SPILL, MAX_SPILL = 0.002, 0.05
 
 #: Errors after which a renderer's child was replaced (by :class:`SsrProcess`)
 #: and the new one must load the bundle again.
@@ -103,7 +118,7 @@ class PoolStats:
 class _Job:
     """One call: its arguments, and its outcome once a renderer ran it."""
 
-    __slots__ = ("name", "args", "timeout", "taken", "done", "value", "error")
+    __slots__ = ("args", "done", "error", "name", "taken", "timeout", "value")
 
     def __init__(self, name: str, args: list[t.Any], timeout: float) -> None:
         self.name = name
@@ -135,6 +150,8 @@ class _Renderer:
         self.process: SsrProcess | None = None
         #: Renders done by the current process.
         self.renders = 0
+        #: When a caller took it (``time.monotonic()``); ``None`` while idle.
+        self.busy_since: float | None = None
         #: The current process has not loaded the bundle (new, or its child was
         #: replaced after a fatal error): warm it up before it takes requests.
         self.cold = True
@@ -171,6 +188,9 @@ class RendererPool:
     :param max_batch: Most calls sent to a renderer in one round trip (``1``: no batching).
     :param batch_budget: Seconds a batch is expected to take at most, from the
         average render time so far; keeps batches of slow renders short.
+    :param spill_after: Seconds a call waits for a busy renderer before it
+        takes the next free one; ``None``: from the timings (see the module
+        docstring), ``0``: any free renderer at once.
     :param node_env: ``process.env.NODE_ENV`` in the renderers.
     :param startup_timeout: Seconds a new renderer may take to start.
     :param python: The interpreter for the renderers (see :class:`SsrProcess`).
@@ -179,7 +199,7 @@ class RendererPool:
     def __init__(self, modules: t.Mapping[str, str | ModuleSource], entry: str, *, size: int = 2,
                  timeout: float = 5.0, heap_limit_mb: int = 256, max_renders: int = 10_000,
                  queue_timeout: float = 10.0, max_batch: int = 16, batch_budget: float = 0.025,
-                 node_env: str = "production", startup_timeout: float = 30.0,
+                 spill_after: float | None = None, node_env: str = "production", startup_timeout: float = 30.0,
                  python: str | None = None) -> None:
         if size < 1:
             raise ValueError("size must be at least 1")
@@ -196,11 +216,14 @@ class RendererPool:
         self.queue_timeout = float(queue_timeout)
         self.max_batch = max_batch
         self.batch_budget = batch_budget
+        self.spill_after = spill_after
         self.node_env = node_env
         self.startup_timeout = startup_timeout
         self.python = python
-        #: Average seconds per render (exponentially weighted), for batch sizes.
+        #: Average seconds per render and per round trip (exponentially
+        #: weighted), for batch sizes and the choice of renderer.
         self._per_render: float | None = None
+        self._per_trip: float | None = None
         # Keyed by process id: see _local().
         self._locals: dict[int, _Local] = {}
 
@@ -228,10 +251,14 @@ class RendererPool:
             while True:
                 if job.done:
                     return job.outcome()
+                wait_more = None
                 if not job.taken and local.idle:
-                    renderer = local.idle.pop()
-                    batch = self._take_batch(local, job)
-                    break
+                    renderer, wait_more = self._pick(local)
+                    if renderer is not None:
+                        local.idle.remove(renderer)
+                        renderer.busy_since = time.monotonic()
+                        batch = self._take_batch(local, job)
+                        break
                 if job.taken:
                     # Another caller runs it in a batch; its deadline bounds the wait.
                     local.cond.wait()
@@ -239,6 +266,10 @@ class RendererPool:
                 if local.closed:
                     local.queue.remove(job)
                     self._check_open(local)
+                if wait_more is not None:
+                    # A renderer is free, but the one before it is about to be.
+                    local.cond.wait(wait_more)
+                    continue
                 remaining = give_up - time.monotonic()
                 if remaining <= 0:
                     local.queue.remove(job)
@@ -318,6 +349,28 @@ class RendererPool:
 
     # -- batches ----------------------------------------------------------------------
 
+    def _spill(self) -> float:
+        if self.spill_after is not None:
+            return self.spill_after
+        per_render, per_trip = self._per_render, self._per_trip
+        if per_render is None or per_trip is None or per_render > SLOW_RENDER:
+            return 0.0
+        return min(MAX_SPILL, max(MIN_SPILL, 3 * per_trip))
+
+    def _pick(self, local: _Local) -> tuple[_Renderer | None, float | None]:
+        """The free renderer to use now, or how long to wait for the one
+        before it (lock held; ``local.idle`` is not empty)."""
+        first = min(local.idle, key=lambda r: r.index)
+        spill = self._spill()
+        if spill <= 0:
+            return first, None
+        now = time.monotonic()
+        for ahead in local.renderers[:first.index]:
+            # Busy (a cold renderer is warming up: not back soon).
+            if not ahead.cold and ahead.busy_since is not None and now - ahead.busy_since < spill:
+                return None, spill - (now - ahead.busy_since)
+        return first, None
+
     def _batch_limit(self) -> int:
         if self.max_batch == 1 or self._per_render is None:
             return 1
@@ -370,7 +423,7 @@ class RendererPool:
                     if not job.done:
                         fatal = self._call_one(process, job) or fatal
             if not fatal:
-                self._note_time((time.perf_counter() - started) / len(batch))
+                self._note_time(time.perf_counter() - started, len(batch))
         finally:
             with local.cond:
                 for job in batch:
@@ -393,6 +446,7 @@ class RendererPool:
                     self._warm_later(local, renderer, replace=recycle)
                 else:
                     local.idle.append(renderer)
+                renderer.busy_since = None
                 local.cond.notify_all()
 
     def _call_one(self, process: SsrProcess, job: _Job) -> bool:
@@ -406,9 +460,12 @@ class RendererPool:
             job.fail(e)
         return False
 
-    def _note_time(self, seconds: float) -> None:
-        previous = self._per_render
-        self._per_render = seconds if previous is None else previous * 0.9 + seconds * 0.1
+    def _note_time(self, seconds: float, renders: int) -> None:
+        def ewma(previous: float | None, value: float) -> float:
+            return value if previous is None else previous * 0.9 + value * 0.1
+
+        self._per_render = ewma(self._per_render, seconds / renders)
+        self._per_trip = ewma(self._per_trip, seconds)
 
     # -- renderers coming and going ------------------------------------------------------
 

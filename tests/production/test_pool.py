@@ -179,9 +179,25 @@ FORK_SCRIPT = textwrap.dedent("""
 
 def test_a_forked_worker_never_uses_its_parent_s_renderers() -> None:
     out = subprocess.run([sys.executable, "-c", FORK_SCRIPT.format(root=str(ROOT))], capture_output=True,
-                         text=True, timeout=120, cwd=ROOT)
+                         text=True, timeout=120, cwd=ROOT, check=False)
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout)
     assert result["html"] == "<p>/child</p>" and result["after"] == "<p>/parent-again</p>"
     assert len(result["child"]) == 2 and not set(result["child"]) & set(result["parent"])
     assert result["parent_after"] == result["parent"]
+
+
+def test_a_runaway_render_does_not_hold_up_the_others() -> None:
+    """Fast renders go to the first renderer (bigger batches); while it is
+    stuck in a render, the next one takes over at once."""
+    with make_pool(size=2, timeout=2.0) as pool:
+        for i in range(50):  # timings for the choice of renderer
+            pool.call("render", [f"/{i}"])
+        looping = threading.Thread(target=lambda: pytest.raises(SsrTimeout, pool.call, "render", ["/loop"]))
+        looping.start()
+        time.sleep(0.1)
+        for i in range(20):
+            started = time.monotonic()
+            assert pool.call("render", [f"/during/{i}"])["html"] == f"<p>/during/{i}</p>"
+            assert time.monotonic() - started < 0.5
+        looping.join()
