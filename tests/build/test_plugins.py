@@ -156,3 +156,22 @@ def test_the_server_bundle_maps_back_to_typescript(builder: Builder, small_root:
     assert found is not None
     assert (result.ssr.file.parent / found[0]).resolve() == (small_root / "src" / "check.ts").resolve()
     assert found[1:] == (4, 13)
+
+
+def test_dynamic_imports_in_the_server_bundle(builder: Builder, small_root: Path) -> None:
+    pytest.importorskip("py_mini_racer", reason="the V8 binding is not installed")
+    from flask_vite.ssr.process import SsrProcess
+
+    write(small_root, {
+        "src/entry-server.ts": "export async function render(): Promise<string> {\n"
+                               "  const { later } = await import('./later')\n  return later()\n}\n",
+        "src/later.ts": "import './later.css'\nexport const later = (): string => 'loaded later'\n",
+        "src/later.css": ".later { color: red }\n",
+    })
+    result = builder(small_root, client=False, ssr="src/entry-server.ts")
+    assert result.ssr is not None
+    code = result.ssr.file.read_text()
+    assert "import(" not in code and "__vitePreload" not in code
+    with SsrProcess(module_format="cjs", node_env="production") as renderer:
+        renderer.define_modules({"/entry-server.js": code})
+        assert renderer.call("/entry-server.js", "render", []) == "loaded later"
