@@ -30,7 +30,8 @@ def find_source_map(bundle: Path, code: str) -> tuple[SourceMap, Path] | None:
         url = match.group(1)
         if url.startswith("data:"):
             header, _, data = url.partition(",")
-            raw = base64.b64decode(data) if header.endswith(";base64") else urllib.parse.unquote(data).encode()
+            raw = (base64.b64decode(data) if header.endswith(";base64")
+                   else urllib.parse.unquote(data).encode())
             return t.cast(SourceMap, json.loads(raw)), bundle.parent
         candidate = bundle.parent / urllib.parse.unquote(url)
         if candidate.is_file():
@@ -75,7 +76,8 @@ class BundleStack:
                 continue
             source, line, column = self.sources[found[0]], found[1] + 1, found[2] + 1
             frames.append(StackFrame(source, line, column))
-            stack = stack.replace(f"{frame.url}:{frame.line}:{frame.column}", f"{source}:{line}:{column}", 1)
+            stack = stack.replace(f"{frame.url}:{frame.line}:{frame.column}",
+                                  f"{source}:{line}:{column}", 1)
         mapped = type(error).__new__(type(error))
         mapped.__dict__.update(error.__dict__)
         mapped.args = error.args
@@ -84,5 +86,6 @@ class BundleStack:
         first = next((f for f in frames if f.url != self.url and "/node_modules/" not in f.url
                       and not f.url.startswith("flask-vite:")), None)
         if first is not None:
-            mapped.loc = {"file": first.url, "line": first.line, "column": first.column - 1}  # type: ignore[attr-defined]
+            mapped.loc = {  # type: ignore[attr-defined]
+                "file": first.url, "line": first.line, "column": first.column - 1}
         return mapped

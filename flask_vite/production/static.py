@@ -82,7 +82,8 @@ def content_type(name: str) -> str:
     """The ``Content-Type`` of a file name (UTF-8 for text)."""
     ext = os.path.splitext(name)[1].lower()
     mime = WEB_TYPES.get(ext) or mimetypes.guess_type(name)[0] or "application/octet-stream"
-    if mime.startswith("text/") or mime in ("application/json", "application/manifest+json", "image/svg+xml"):
+    if mime.startswith("text/") or mime in (
+            "application/json", "application/manifest+json", "image/svg+xml"):
         return f"{mime}; charset=utf-8"
     return mime
 
@@ -90,8 +91,8 @@ def content_type(name: str) -> str:
 class _File:
     """A file found under the folder, with what its responses need."""
 
-    __slots__ = ("path", "rel", "key", "mime", "immutable", "compressible", "etag", "data",
-                 "variants", "lock")
+    __slots__ = ("compressible", "data", "etag", "immutable", "key", "lock", "mime", "path", "rel",
+                 "variants")
 
     def __init__(self, path: str, rel: str, key: tuple[int, int]) -> None:
         self.path = path
@@ -179,13 +180,14 @@ class StaticFiles:
             return cached
         # A symlink inside the folder must not lead out of it.
         real = os.path.realpath(full)
-        if os.path.commonpath([real, os.path.realpath(self.directory)]) != os.path.realpath(self.directory):
+        top = os.path.realpath(self.directory)
+        if os.path.commonpath([real, top]) != top:
             return _HOSTILE
         found = _File(full, rel, key)
         if key[1] <= self.max_memory_file and self._memory_used + key[1] <= self.memory_limit:
             found.data = Path(full).read_bytes()
             self._memory_used += len(found.data)
-            found.etag = hashlib.sha1(found.data).hexdigest()[:20]  # noqa: S324 - not for security
+            found.etag = hashlib.sha1(found.data).hexdigest()[:20]
         self._files[rel] = found
         return found
 

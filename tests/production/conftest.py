@@ -57,13 +57,14 @@ export function render(url: string, props?: Props) {
 }
 """
 
-ENTRY_CLIENT_TS = """\
+WORDS = ", ".join(f"'word{i}'" for i in range(400))
+ENTRY_CLIENT_TS = f"""\
 import './style.css'
 
 // Big enough to be worth compressing.
-const words: string[] = [%s]
+const words: string[] = [{WORDS}]
 document.title = words.join(' ')
-""" % ", ".join(f"'word{i}'" for i in range(400))
+"""
 
 INDEX_HTML = """\
 <!doctype html>

@@ -13,7 +13,6 @@ import subprocess
 import sys
 import textwrap
 import time
-import typing as t
 import urllib.error
 import urllib.request
 from pathlib import Path

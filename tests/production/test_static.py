@@ -37,7 +37,7 @@ def app(fault_root: Path) -> t.Iterator[Flask]:
 
 
 def manifest(root: Path) -> dict[str, t.Any]:
-    return t.cast(dict, json.loads((root / "dist" / "client" / ".vite" / "manifest.json").read_text()))
+    return t.cast("dict[str, t.Any]", json.loads((root / "dist" / "client" / ".vite" / "manifest.json").read_text()))
 
 
 def entry_file(root: Path) -> str:
