@@ -151,10 +151,9 @@ class PluginBridge:
             namespace, path, suffix = self._where(entry.id)
             self._record(namespace, path, suffix, entry.id)
             return OnResolveResult(path=path, namespace=namespace, suffix=suffix or None)
-        if args.namespace == HTML_NAMESPACE:
-            importer = args.importer
-        else:
-            importer = args.importer  # a file path (without its suffix) or a virtual id
+        # A file path (without its suffix: the directory is what resolution needs),
+        # a virtual id, or an HTML page (whose scripts resolve like Vite's).
+        importer = args.importer
         options = ResolveOptions(ssr=self.environment.ssr, attributes=dict(args.with_ or {}))
         try:
             resolved = self.container.resolve_id(args.path, importer or None, options)
