@@ -73,17 +73,24 @@ class Token:
 
 _ID_START = r"[A-Za-z_$\u0080-\U0010ffff]|\\u[0-9a-fA-F]{4}|\\u\{[0-9a-fA-F]+\}"
 _ID_PART = r"[\w$\u0080-\U0010ffff]|\\u[0-9a-fA-F]{4}|\\u\{[0-9a-fA-F]+\}"
+# One match per token, white space and comments before it included (one
+# Python step per token, not two): the token is the named group that matched.
 _TOKEN_RE = re.compile(
-    r"(?P<ws>[\s\ufeff]+)"
-    r"|(?P<comment>//[^\n\r\u2028\u2029]*|/\*[\s\S]*?\*/)"
-    rf"|(?P<name>#?(?:{_ID_START})(?:{_ID_PART})*)"
+    r"(?:[\s\ufeff]+|//[^\n\r\u2028\u2029]*|/\*[\s\S]*?\*/)*"
+    r"(?:"
+    rf"(?P<name>#?(?:{_ID_START})(?:{_ID_PART})*)"
+    r"|(?P<open>[(\[{])"
+    r"|(?P<close>[)\]}])"
     r"|(?P<number>0[xXoObB][\da-fA-F_]+n?|(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d[\d_]*)?n?)"
+    r"|(?P<punct>>>>=|\.\.\.|===|!==|\*\*=|<<=|>>=|>>>|&&=|\|\|=|\?\?=|=>|==|!=|<=|>=|&&|\|\||\?\?"
+    r"|\?\.(?!\d)|\+\+|--|\*\*|<<|>>|[-+*%&|^]=|[-+*%&|^!~<>=?:.,;@])"
     r"""|(?P<string>"(?:[^"\\\n\r]|\\[\s\S])*"|'(?:[^'\\\n\r]|\\[\s\S])*')"""
     r"|(?P<template>`)"
     r"|(?P<slash>/)"
-    r"|(?P<punct>>>>=|\.\.\.|===|!==|\*\*=|<<=|>>=|>>>|&&=|\|\|=|\?\?=|=>|==|!=|<=|>=|&&|\|\||\?\?"
-    r"|\?\.(?!\d)|\+\+|--|\*\*|<<|>>|[-+*%&|^]=|[-+*%&|^!~<>=?:.,;(){}\[\]@])"
+    r"|(?P<end>\Z)"
+    r")"
 )
+_SPACE_RE = re.compile(r"(?:[\s\ufeff]+|//[^\n\r\u2028\u2029]*|/\*[\s\S]*?\*/)*")
 # The text of a template literal up to its end (`) or its next hole (${).
 _TEMPLATE_CHUNK_RE = re.compile(r"(?:[^`\\$]|\\[\s\S]|\$(?!\{))*(?:`|\$\{)")
 _REGEX_RE = re.compile(r"/(?:[^/\\\[\n\r]|\\.|\[(?:[^\]\\\n\r]|\\.)*\])+/[\w$]*")
@@ -118,65 +125,73 @@ def tokenize(code: str) -> list[Token]:
     stack: list[int] = []
     # A hashbang line is a comment.
     pos = code.index("\n") if code.startswith("#!") and "\n" in code else 0
-    end = len(code)
     previous: Token | None = None
     match_token = _TOKEN_RE.match
-    while pos < end:
+    append = tokens.append
+    while True:
         m = match_token(code, pos)
         if m is None:
+            pos = _SPACE_RE.match(code, pos).end()  # type: ignore[union-attr]
             raise ScanError(f"unexpected character {code[pos]!r} at offset {pos}")
         kind = m.lastgroup
-        if kind == "ws" or kind == "comment":
-            pos = m.end()
-            continue
-        depth = len(stack)
-        if kind == "template":
-            token = _template_chunk(code, pos, depth)
-            if token.text.endswith(_TEMPLATE_HOLE):
+        start, pos = m.span(kind)  # type: ignore[arg-type]
+        if kind == "name" or kind == "punct":
+            previous = Token(NAME if kind == "name" else PUNCT, m[kind], start, pos, len(stack))
+        elif kind == "open":
+            stack.append(len(tokens))
+            previous = Token(PUNCT, m[kind], start, pos, len(stack) - 1)
+        elif kind == "close":
+            previous = _close(code, m[kind], start, pos, tokens, stack)
+            if previous.kind == TEMPLATE:
+                pos = previous.end
+        elif kind == "number" or kind == "string":
+            previous = Token(kind, m[kind], start, pos, len(stack))
+        elif kind == "template":
+            previous = _template_chunk(code, start, len(stack))
+            if previous.text.endswith(_TEMPLATE_HOLE):
                 stack.append(len(tokens))
-            tokens.append(token)
+            pos = previous.end
         elif kind == "slash":
-            if code.startswith("/*", pos):
-                raise ScanError(f"unterminated comment at offset {pos}")
-            pattern = _DIVISION_RE if _slash_divides(previous) else _REGEX_RE
-            found = pattern.match(code, pos)
+            if code.startswith("/*", start):
+                raise ScanError(f"unterminated comment at offset {start}")
+            divides = _slash_divides(previous)
+            found = (_DIVISION_RE if divides else _REGEX_RE).match(code, start)
             if found is None:
-                raise ScanError(f"unterminated regular expression at offset {pos}")
-            token = Token(PUNCT if pattern is _DIVISION_RE else REGEX, found.group(), pos, found.end(), depth)
-            tokens.append(token)
-        elif kind == "punct" and m.group() in ")]}":
-            text = m.group()
-            if not stack:
-                raise ScanError(f"unbalanced {text!r} at offset {pos}")
-            open_index = stack.pop()
-            opener = tokens[open_index]
-            if opener.kind == TEMPLATE:
-                if text != "}":
-                    raise ScanError(f"unbalanced {text!r} at offset {pos}")
-                # The hole closes: the template literal goes on. (Template
-                # chunks keep match = -1: a middle chunk both closes and opens.)
-                token = _template_chunk(code, pos, len(stack))
-                if token.text.endswith(_TEMPLATE_HOLE):
-                    stack.append(len(tokens))
-            else:
-                if _OPENERS[opener.text] != text:
-                    raise ScanError(
-                        f"{opener.text!r} at offset {opener.start} closed by {text!r} at {pos}")
-                token = Token(PUNCT, text, pos, m.end(), len(stack))
-                token.match = open_index
-                opener.match = len(tokens)
-            tokens.append(token)
-        else:
-            token = Token(kind or PUNCT, m.group(), pos, m.end(), depth)
-            if kind == "punct" and token.text in _OPENERS:
-                stack.append(len(tokens))
-            tokens.append(token)
-        previous = token
-        pos = token.end
+                raise ScanError(f"unterminated regular expression at offset {start}")
+            pos = found.end()
+            previous = Token(PUNCT if divides else REGEX, found.group(), start, pos, len(stack))
+        else:  # end of the code
+            break
+        append(previous)
     if stack:
         opener = tokens[stack[-1]]
         raise ScanError(f"{opener.text!r} at offset {opener.start} is never closed")
     return tokens
+
+
+def _close(code: str, text: str, start: int, end: int, tokens: list[Token],
+           stack: list[int]) -> Token:
+    """The token for a closing bracket: matched with its opener, or the rest of
+    a template literal when it closes a ``${`` hole."""
+    if not stack:
+        raise ScanError(f"unbalanced {text!r} at offset {start}")
+    open_index = stack.pop()
+    opener = tokens[open_index]
+    if opener.kind == TEMPLATE:
+        if text != "}":
+            raise ScanError(f"unbalanced {text!r} at offset {start}")
+        # The template literal goes on. (Template chunks keep match = -1: a
+        # middle chunk both closes one hole and opens the next.)
+        token = _template_chunk(code, start, len(stack))
+        if token.text.endswith(_TEMPLATE_HOLE):
+            stack.append(len(tokens))
+        return token
+    if _OPENERS[opener.text] != text:
+        raise ScanError(f"{opener.text!r} at offset {opener.start} closed by {text!r} at {start}")
+    token = Token(PUNCT, text, start, end, len(stack))
+    token.match = open_index
+    opener.match = len(tokens)
+    return token
 
 
 def _template_chunk(code: str, pos: int, depth: int) -> Token:

@@ -12,7 +12,7 @@ import typing as t
 from pathlib import Path
 
 import pytest
-from flask import Flask
+from flask import Flask, render_template_string
 
 from flask_vite.plugins.react import react
 from tests.apps import CREATE_VITE, CREATE_VITE_EXTRA, dev_app, make_template_app
@@ -23,6 +23,15 @@ if t.TYPE_CHECKING:
     from tests.browser import Page
 
 COUNTER = "document.querySelector('button.counter')"
+JINJA_PAGE = """<!doctype html>
+<html>
+  <head>
+    {{ vite_react_refresh() }}
+    {{ vite_tags('src/main.tsx') }}
+  </head>
+  <body><div id="root"></div></body>
+</html>
+"""
 HEADING = "document.querySelector('h1')"
 
 
@@ -34,6 +43,11 @@ def open_app(tmp_path: Path, page: Page, live_server: t.Any) -> t.Iterator[t.Cal
         if kind == "client":
             root = make_template_app(CREATE_VITE, "template-react-ts", tmp_path / "client")
             app = dev_app(root, plugins=[react()])
+        elif kind == "jinja":
+            # The same React app in a page of the Flask app's own, from Jinja.
+            root = make_template_app(CREATE_VITE, "template-react-ts", tmp_path / "jinja")
+            app = dev_app(root, plugins=[react()], VITE_APP_TYPE="custom")
+            app.add_url_rule("/", "page", lambda: render_template_string(JINJA_PAGE))
         else:
             root = make_template_app(CREATE_VITE_EXTRA, "template-ssr-react-ts", tmp_path / "ssr")
             app, _ = ssr_app(root, plugins=[react()])
@@ -51,13 +65,10 @@ def count_to(s: Session, n: int) -> None:
         s.page.wait_for(f"{COUNTER}.textContent === 'Count is {i}'")
 
 
-@pytest.mark.parametrize("kind", ["client", "ssr"])
+@pytest.mark.parametrize("kind", ["client", "ssr", "jinja"])
 def test_component_edit_keeps_state(open_app: t.Callable[[str], Session], kind: str) -> None:
     s = open_app(kind)
     s.open(f"{COUNTER}?.textContent === 'Count is 0'")
-    if kind == "ssr":
-        # The server rendered the page; hydration made the counter live.
-        s.page.wait_for("!!document.querySelector('#root')._reactRootContainer || true")
     count_to(s, 3)
     s.edit("src/App.tsx", "<h1>Get started</h1>", "<h1>Edited live</h1>")
     s.page.wait_for(f"{HEADING}.textContent === 'Edited live'", UPDATE_TIMEOUT)
@@ -82,3 +93,62 @@ def test_non_component_export_reloads(open_app: t.Callable[[str], Session], kind
     s.page.wait_for("window.__marker === undefined", UPDATE_TIMEOUT)
     s.page.wait_for(f"{COUNTER}?.textContent === 'Count is 0'", UPDATE_TIMEOUT)
     assert s.page.console_errors == [], s.page.console_errors
+
+
+def test_changing_the_hooks_remounts_in_place(open_app: t.Callable[[str], Session]) -> None:
+    s = open_app("client")
+    s.open(f"{COUNTER}?.textContent === 'Count is 0'")
+    count_to(s, 2)
+    # A new hook: the signature changes, React remounts App (state starts
+    # over) -- still without a page reload.
+    s.edit("src/App.tsx", "const [count, setCount] = useState(0)",
+           "const [count, setCount] = useState(0)\n  const [title] = useState('Hooked')")
+    s.edit("src/App.tsx", "<h1>Get started</h1>", "<h1>{title}</h1>")
+    s.page.wait_for(f"{HEADING}.textContent === 'Hooked'", UPDATE_TIMEOUT)
+    assert s.page.text("button.counter") == "Count is 0"
+    assert s.marker_kept()
+    count_to(s, 1)
+    # Editing JSX only, once more: the state of the new hooks is kept.
+    s.edit("src/App.tsx", "<h1>{title}</h1>", "<h1>{title}!</h1>")
+    s.page.wait_for(f"{HEADING}.textContent === 'Hooked!'", UPDATE_TIMEOUT)
+    assert s.page.text("button.counter") == "Count is 1"
+    assert s.marker_kept()
+    assert s.page.console_errors == [], s.page.console_errors
+
+
+def test_child_component_module_updates_alone(open_app: t.Callable[[str], Session]) -> None:
+    s = open_app("client")
+    (s.root / "src" / "Title.tsx").write_text(
+        "import { useState } from 'react'\n\n"
+        "export function Title() {\n"
+        "  const [clicks, setClicks] = useState(0)\n"
+        "  return <h1 onClick={() => setClicks(clicks + 1)}>Title {clicks}</h1>\n"
+        "}\n")
+    s.edit("src/App.tsx", "import './App.css'", "import './App.css'\nimport { Title } from './Title'")
+    s.edit("src/App.tsx", "<h1>Get started</h1>", "<Title />")
+    s.open(f"{HEADING}?.textContent === 'Title 0'")
+    count_to(s, 2)
+    s.page.click("h1")
+    s.page.wait_for(f"{HEADING}.textContent === 'Title 1'")
+    s.edit("src/Title.tsx", ">Title {clicks}<", ">Heading {clicks}<")
+    s.page.wait_for(f"{HEADING}.textContent === 'Heading 1'", UPDATE_TIMEOUT)
+    # Title.tsx was its own boundary: App (and its count) was not touched.
+    assert s.page.text("button.counter") == "Count is 2"
+    assert s.marker_kept()
+    wait_until(lambda: s.logged("[vite] hot updated: /src/Title.tsx"), what="the hot update log")
+    assert not s.logged("[vite] hot updated: /src/App.tsx")
+    assert s.page.console_errors == [], s.page.console_errors
+
+
+def test_a_jinja_page_without_the_preamble_says_what_to_add(
+        tmp_path: Path, page: Page, live_server: t.Any) -> None:
+    root = make_template_app(CREATE_VITE, "template-react-ts", tmp_path / "app")
+    app = dev_app(root, plugins=[react()], VITE_APP_TYPE="custom")
+    app.add_url_rule("/", "page", lambda: render_template_string(
+        JINJA_PAGE.replace("{{ vite_react_refresh() }}", "")))
+    try:
+        page.goto(live_server(app).url_for("/"))
+        wait_until(lambda: any("vite_react_refresh()" in m["text"] for m in page.console_errors),
+                   what="the missing-preamble error")
+    finally:
+        app.extensions["vite"].close()
