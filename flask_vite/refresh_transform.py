@@ -38,11 +38,12 @@ line at column 0 (anything else at column 0 is the closing bracket of a
 statement already open). Code that did not come out of esbuild is put
 through it first (see :mod:`flask_vite.plugins.react`).
 
-Pure: text in, :class:`~flask_vite.string_edit.StringEdit` out.
+Pure: text in, text (and a source map) out.
 """
 from __future__ import annotations
 
 import base64
+import bisect
 import dataclasses
 import hashlib
 import json
@@ -50,7 +51,11 @@ import re
 import typing as t
 
 from .js_scan import NAME, PUNCT, TEMPLATE, Token, tokenize
+from .sourcemap import _decode_vlq, _encode_vlq
 from .string_edit import StringEdit
+
+if t.TYPE_CHECKING:
+    from .sourcemap import SourceMap
 
 __all__ = ["BUILTIN_HOOKS", "RefreshTransform", "react_refresh_transform"]
 
@@ -113,8 +118,12 @@ class Signature:
 class RefreshTransform:
     """What :func:`react_refresh_transform` did to a module."""
 
-    #: The edits; ``edit.apply()`` is the new code, ``edit.shift_map`` its map.
-    edit: StringEdit
+    #: The code transformed.
+    source: str
+    #: ``(offset, text)`` in offset order: what is inserted where. Only the
+    #: last one (at the end) holds line breaks, so :meth:`shift_map` need
+    #: only move columns on the lines that got text.
+    insertions: list[tuple[int, str]]
     #: ``(handle, persistent id)`` in the order ``$RefreshReg$`` is called.
     registrations: list[tuple[str, str]]
     signatures: list[Signature]
@@ -123,7 +132,68 @@ class RefreshTransform:
 
     @property
     def code(self) -> str:
-        return self.edit.apply()
+        """The new code."""
+        parts: list[str] = []
+        pos = 0
+        for offset, text in self.insertions:
+            parts += (self.source[pos:offset], text)
+            pos = offset
+        parts.append(self.source[pos:])
+        return "".join(parts)
+
+    def shift_map(self, previous: SourceMap | None, source: str) -> SourceMap:
+        """The map of :attr:`code`, through ``previous`` (the map of :attr:`source`).
+
+        Text put in the middle of a line moves the mappings after it on that
+        line: only those lines are decoded, which keeps a hot update of a
+        large component fast (``StringEdit.shift_map`` re-encodes them all).
+        """
+        if previous is None:
+            edit = StringEdit(self.source)
+            for offset, text in self.insertions:
+                edit.overwrite(offset, offset, text)
+            return edit.shift_map(None, source)
+        return shift_columns(previous, self.source, self.insertions)
+
+
+def shift_columns(previous: SourceMap, code: str, insertions: t.Sequence[tuple[int, str]]) -> SourceMap:
+    """``previous`` (a map of ``code``) after ``insertions`` without line breaks.
+
+    A mapping at an insertion's offset moves after the inserted text (the
+    code that was there still starts it). An insertion at the very end may
+    hold line breaks: nothing after it is mapped.
+    """
+    line_starts = [0]
+    index = code.find("\n")
+    while index != -1:
+        line_starts.append(index + 1)
+        index = code.find("\n", index + 1)
+    # line -> [(column, length)]
+    by_line: dict[int, list[tuple[int, int]]] = {}
+    for offset, text in insertions:
+        if offset >= len(code):
+            continue
+        if "\n" in text or "\r" in text:
+            raise ValueError("only the insertion at the end may break lines")
+        line = bisect.bisect_right(line_starts, offset) - 1
+        by_line.setdefault(line, []).append((offset - line_starts[line], len(text)))
+    lines = previous.get("mappings", "").split(";")
+    for line, shifts in by_line.items():
+        if line >= len(lines) or not lines[line]:
+            continue
+        segments = [_decode_vlq(seg) for seg in lines[line].split(",") if seg]
+        column = moved_before = 0
+        out: list[str] = []
+        for values in segments:
+            column += values[0]
+            moved = column + sum(length for at, length in shifts if at <= column)
+            values[0] = moved - moved_before
+            moved_before = moved
+            out.append("".join(_encode_vlq(v) for v in values))
+        lines[line] = ",".join(out)
+    result = dict(previous)
+    result["mappings"] = ";".join(lines)
+    return result
 
 
 @dataclasses.dataclass(frozen=True)
@@ -205,16 +275,15 @@ def react_refresh_transform(
     has_class = bool(_CLASS_COMPONENT_RE.search(code))
     if not program.registrations and not has_class:
         return None
-    edit = StringEdit(code)
     insertions = dict(program.insertions())
+    if program.signature_handles:
+        # On the first line, not a line of its own: lines keep their numbers.
+        declare = "var " + ", ".join(f"{h} = $RefreshSig$()" for h in program.signature_handles) + "; "
+        insertions[0] = declare + insertions.get(0, "")
     end = len(code)
     insertions[end] = insertions.get(end, "") + _epilogue(program.registrations, url, runtime_url)
-    for position, text in sorted(insertions.items()):
-        edit.overwrite(position, position, text)
-    if program.signature_handles:
-        edit.prepend("var " + ", ".join(f"{h} = $RefreshSig$()" for h in program.signature_handles)
-                     + ";\n")
-    return RefreshTransform(edit, program.registrations, program.signatures, has_class)
+    return RefreshTransform(code, sorted(insertions.items()), program.registrations, program.signatures,
+                            has_class)
 
 
 def _epilogue(registrations: list[tuple[str, str]], url: str, runtime_url: str) -> str:
@@ -423,12 +492,12 @@ class _Program:
                 target = f"{SELF_NAMESPACE}.default"
                 handle = self.register("%default%")
                 self.signature_after(fn, target, after)
-                self.insert(after, f"\n{handle} = {target};")
+                self.insert(after, f" {handle} = {target};")
             return
         registered = self.register(fn.name) if is_componentish_name(fn.name) else None
         self.signature_after(fn, fn.name, after)
         if registered is not None:
-            self.insert(after, f"\n{registered} = {fn.name};")
+            self.insert(after, f" {registered} = {fn.name};")
 
     def variable_declaration(self, lo: int, last: int, hi: int) -> None:
         """``const X = init;`` (a single declarator, as Babel requires)."""
@@ -455,7 +524,7 @@ class _Program:
             # Last resort: const X = … is a component if some JSX element has type X.
             if not found and self.used_as_jsx_type(name):
                 handle = self.register(name)
-                self.insert(after, f"\n{handle} = {name};")
+                self.insert(after, f" {handle} = {name};")
         if isinstance(init, _Fn):
             # let useThing = () => {} gets a signature whatever its name.
             self.signature_after(init, name, after)
@@ -473,7 +542,7 @@ class _Program:
             target = f"{SELF_NAMESPACE}.default"
             handle = self.register("%default%")
             self.signature_after(expr, target, after)
-            self.insert(after, f"\n{handle} = {target};")
+            self.insert(after, f" {handle} = {target};")
 
     def find_inner_components(self, inferred: str, expr: _Expr,
                               declarator: tuple[str, int, _Expr] | None) -> bool:
@@ -506,7 +575,7 @@ class _Program:
         handle = self.register(persistent_id)
         if declarator is not None and declarator[2] is expr:
             name, after, _ = declarator
-            self.insert(after, f"\n{handle} = {name};")
+            self.insert(after, f" {handle} = {name};")
         else:
             self.wrap(self.tokens[expr.start].start, self.tokens[expr.end].end, f"{handle} = ")
 
@@ -535,7 +604,7 @@ class _Program:
         signature = self.signature_of(fn, target)
         if signature is not None:
             handle, args = signature
-            self.insert(after, f"\n{handle}({target}, {args});")
+            self.insert(after, f" {handle}({target}, {args});")
 
     def signature_of(self, fn: _Fn, target: str | None) -> tuple[str, str] | None:
         """Set up ``fn``'s signature: ``(handle, "key"[, force, hooks])``, or ``None``."""
@@ -546,9 +615,9 @@ class _Program:
         self.signature_handles.append(handle)
         body_open, body_close = self.tokens[fn.body_start], self.tokens[fn.body_end]
         if fn.expression_body:
-            self.wrap(body_open.start, body_close.end, f"{{\n  {handle}();\n  return ", ";\n}")
+            self.wrap(body_open.start, body_close.end, f"{{ {handle}(); return ", "; }")
         else:
-            self.insert(body_open.end, f"\n  {handle}();")
+            self.insert(body_open.end, f" {handle}();")
         full_key = "\n".join(f"{c.name}{{{c.key}}}" for c in calls)
         force = self.force_reset
         custom: list[str] = []
@@ -564,11 +633,11 @@ class _Program:
                 force = True
         key = full_key if self.full_signatures else base64.b64encode(
             hashlib.sha1(full_key.encode("utf-8")).digest()).decode("ascii")
-        args = json.dumps(key, ensure_ascii=False)
+        args = json.dumps(key)
         if force or custom:
             args += ", " + ("true" if force else "false")
         if custom:
-            args += ", function () {\n  return [" + ", ".join(custom) + "];\n}"
+            args += ", function () { return [" + ", ".join(custom) + "]; }"
         self.signatures.append(Signature(handle, target or self.source(fn.start, fn.end), full_key,
                                          force, tuple(custom)))
         return handle, args

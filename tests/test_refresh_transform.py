@@ -309,3 +309,27 @@ def test_create_vite_app_tsx(esbuild: EsbuildService) -> None:
             if path.exists():
                 compiled = esbuild.transform(path.read_text(), loader="tsx", jsx="automatic").code
                 assert react_refresh_transform(compiled, f"/src/{entry}") is None
+
+
+def test_map_shift_equals_a_full_re_encoding(esbuild: EsbuildService) -> None:
+    """The fast column shift gives StringEdit.shift_map's mappings, line for line."""
+    from flask_vite.sourcemap import decode_mappings
+    from flask_vite.string_edit import StringEdit
+    from tests.apps import CREATE_VITE, template_source
+
+    source = (template_source(CREATE_VITE, "template-react-ts") / "src" / "App.tsx").read_text()
+    source += "\n" + IMPORTS + "\n".join(row[1] for row in SHAPES[:12] if "export default" not in row[1])
+    compiled = esbuild.transform(source, loader="tsx", sourcefile="/src/App.tsx", jsx="automatic",
+                                 jsx_dev=True, sourcemap="external")
+    previous = json.loads(compiled.map)
+    result = react_refresh_transform(compiled.code, "/src/App.tsx")
+    assert result is not None and len(result.insertions) > 15
+    fast = decode_mappings(result.shift_map(previous, "/src/App.tsx")["mappings"])
+    edit = StringEdit(compiled.code)
+    for offset, text in result.insertions:
+        edit.overwrite(offset, offset, text)
+    assert edit.apply() == result.code
+    full = decode_mappings(edit.shift_map(previous, "/src/App.tsx")["mappings"])
+    mapped_lines = len(decode_mappings(previous["mappings"]))
+    assert fast[:mapped_lines] == full[:mapped_lines]
+    assert not any(full[mapped_lines:])

@@ -226,7 +226,7 @@ class ReactRefreshPlugin(Plugin):
         if result is None:
             return None
         # Columns stay exact: the previous transforms' mappings are moved, not re-chained.
-        return LoadResult(result.code, result.edit.shift_map(previous, file), {"replaces_map": True})
+        return LoadResult(result.code, result.shift_map(previous, file), {"replaces_map": True})
 
     def _through_esbuild(self, ctx: PluginContext, code: str, file: str,
                          previous: SourceMap | None) -> tuple[str, SourceMap | None]:

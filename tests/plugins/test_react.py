@@ -135,7 +135,7 @@ def test_app_tsx_is_a_self_accepting_refresh_boundary(make_app: t.Callable[..., 
     app = make_app(react())
     code = transformed(app, "/src/App.tsx")
     assert code.startswith('import { createHotContext as __vite__createHotContext } from "/@vite/client";'
-                           'import.meta.hot = __vite__createHotContext("/src/App.tsx");var _s = $RefreshSig$();\n')
+                           'import.meta.hot = __vite__createHotContext("/src/App.tsx");var _s = $RefreshSig$(); ')
     assert '$RefreshReg$(_c, "App");' in code
     # The self-import, rewritten like any import.
     assert 'import * as __vite_react_currentExports from "/src/App.tsx";' in code
