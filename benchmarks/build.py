@@ -16,6 +16,11 @@ folder per side:
   the same files: ``vite build --outDir dist/client --manifest --ssrManifest``
   then ``vite build --ssr src/entry-server.tsx --outDir dist/server``.
 
+``--app generated`` builds instead the generated React + TypeScript app of
+``benchmarks/_apps.py`` (500 modules, client only: it has no SSR entry), a
+measure of the per-module cost: every module crosses from esbuild to the
+Python plugin pipeline and back.
+
 Note the SSR bundles differ in scope: Vite leaves ``react``/``react-dom`` to
 Node (``node_modules`` stay external), while flask-vite bundles them (the V8
 renderer has no module loader), so its SSR build does more work.
@@ -28,7 +33,8 @@ Vite of the medians (below 1: flask-vite faster). Target: no slower than Vite.
 Usage (from the repository root, with the project's virtualenv)::
 
     .venv/bin/python benchmarks/build.py [--runs 10] [--warmup 2]
-        [--sides flask-vite,vite] [--work /tmp/flask-vite-bench-build] [--fresh]
+        [--app template|generated] [--sides flask-vite,vite]
+        [--work /tmp/flask-vite-bench-build] [--fresh]
 
 The scratch folder is reused between runs (installs skipped when its stamp
 matches); ``--fresh`` rebuilds it. Node is used for the Vite side only.
@@ -51,7 +57,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(HERE))
 
+from _apps import make_generated_app  # noqa: E402
 from tests.apps import CREATE_VITE_EXTRA, template_source  # noqa: E402
 
 DEFAULT_WORK = Path("/tmp/flask-vite-bench-build")
@@ -59,14 +67,14 @@ SIDES = ("flask-vite", "vite")
 TEMPLATE = "template-ssr-react-ts"
 SSR_ENTRY = "src/entry-server.tsx"
 #: Bump when the way the scratch folder is prepared changes.
-SETUP_VERSION = 1
+SETUP_VERSION = 2
 
-APP_PY = f'''\
+APP_PY = '''\
 from flask import Flask
 from flask_vite import FlaskVite
 
 app = Flask(__name__)
-app.config.update(VITE_ROOT="frontend", VITE_APP_TYPE="custom", VITE_SSR_ENTRY="{SSR_ENTRY}")
+app.config.update(VITE_ROOT="frontend", VITE_APP_TYPE="custom", VITE_SSR_ENTRY={ssr!r})
 FlaskVite(app)
 '''
 
@@ -83,9 +91,9 @@ def side_root(work: Path, side: str) -> Path:
     return work / "flask-vite" / "frontend" if side == "flask-vite" else work / "vite"
 
 
-def prepare(work: Path, sides: t.Sequence[str], fresh: bool) -> None:
-    """Copy the template to one folder per side and install each side's packages."""
-    stamp_data = {"setup": SETUP_VERSION, "sides": sorted(sides)}
+def prepare(work: Path, app: str, sides: t.Sequence[str], fresh: bool) -> None:
+    """Copy the app to one folder per side and install each side's packages."""
+    stamp_data = {"setup": SETUP_VERSION, "app": app, "sides": sorted(sides)}
     stamp = work / "stamp.json"
     if not fresh and stamp.is_file() and json.loads(stamp.read_text()) == stamp_data:
         return
@@ -93,13 +101,17 @@ def prepare(work: Path, sides: t.Sequence[str], fresh: bool) -> None:
     work.mkdir(parents=True)
     for side in sides:
         root = side_root(work, side)
-        shutil.copytree(template_source(CREATE_VITE_EXTRA, TEMPLATE), root)
+        if app == "template":
+            shutil.copytree(template_source(CREATE_VITE_EXTRA, TEMPLATE), root)
+        else:
+            make_generated_app(root)
         t0 = time.perf_counter()
         if side == "flask-vite":
             from flask_vite.npm.installer import install
 
             install(root, production=True)
-            (root.parent / "app.py").write_text(APP_PY)
+            (root.parent / "app.py").write_text(
+                APP_PY.format(ssr=SSR_ENTRY if app == "template" else None))
             what = "flask_vite.npm.installer.install(production=True)"
         else:
             npm = shutil.which("npm")
@@ -111,7 +123,7 @@ def prepare(work: Path, sides: t.Sequence[str], fresh: bool) -> None:
     stamp.write_text(json.dumps(stamp_data))
 
 
-def commands(work: Path, side: str) -> tuple[Path, list[list[str]], dict[str, str]]:
+def commands(work: Path, app: str, side: str) -> tuple[Path, list[list[str]], dict[str, str]]:
     root = side_root(work, side)
     if side == "flask-vite":
         env = {**os.environ, "PYTHONPATH": str(REPO), "FLASK_DEBUG": "0"}
@@ -123,15 +135,15 @@ def commands(work: Path, side: str) -> tuple[Path, list[list[str]], dict[str, st
     if node is None:
         raise RuntimeError("node is needed for the Vite side")
     vite = str(root / "node_modules" / "vite" / "bin" / "vite.js")
-    return root, [
-        [node, vite, "build", "--outDir", "dist/client", "--manifest", "--ssrManifest"],
-        [node, vite, "build", "--ssr", SSR_ENTRY, "--outDir", "dist/server"],
-    ], dict(os.environ)
+    cmds = [[node, vite, "build", "--outDir", "dist/client", "--manifest", "--ssrManifest"]]
+    if app == "template":
+        cmds.append([node, vite, "build", "--ssr", SSR_ENTRY, "--outDir", "dist/server"])
+    return root, cmds, dict(os.environ)
 
 
-def measure(work: Path, side: str) -> float:
+def measure(work: Path, app: str, side: str) -> float:
     """Wall seconds of one complete build (client + SSR) from fresh processes."""
-    cwd, cmds, env = commands(work, side)
+    cwd, cmds, env = commands(work, app, side)
     shutil.rmtree(side_root(work, side) / "dist", ignore_errors=True)
     t0 = time.perf_counter()
     for cmd in cmds:
@@ -139,8 +151,8 @@ def measure(work: Path, side: str) -> float:
     elapsed = time.perf_counter() - t0
     client = side_root(work, side) / "dist" / "client"
     server = side_root(work, side) / "dist" / "server" / "entry-server.js"
-    if not (client / "index.html").is_file() or not server.is_file():
-        raise RuntimeError(f"{side}: the build did not write index.html and entry-server.js")
+    if not (client / "index.html").is_file() or (app == "template" and not server.is_file()):
+        raise RuntimeError(f"{side}: the build did not write index.html (and entry-server.js)")
     return elapsed
 
 
@@ -170,6 +182,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--sides", default=",".join(SIDES))
+    parser.add_argument("--app", choices=("template", "generated"), default="template",
+                        help=f"create-vite-extra's {TEMPLATE} (client + SSR), or the"
+                             " generated 500-module app (client)")
     parser.add_argument("--work", type=Path, default=DEFAULT_WORK)
     parser.add_argument("--fresh", action="store_true")
     args = parser.parse_args()
@@ -179,7 +194,7 @@ def main() -> int:
         parser.error(f"unknown sides: {', '.join(sorted(unknown))}")
 
     print(f"preparing {args.work} ...", flush=True)
-    prepare(args.work, sides, args.fresh)
+    prepare(args.work, args.app, sides, args.fresh)
     print(f"{platform.machine()}, {os.cpu_count()} CPUs; {versions(args.work, sides)}",
           flush=True)
     results: dict[str, list[float]] = {side: [] for side in sides}
@@ -187,10 +202,11 @@ def main() -> int:
         # Alternate which side goes first, so neither always runs on a warmer machine.
         order = sides if index % 2 == 0 else sides[::-1]
         for side in order:
-            elapsed = measure(args.work, side)
+            elapsed = measure(args.work, args.app, side)
             if index >= args.warmup:
                 results[side].append(elapsed)
-    print(f"\n{TEMPLATE}: client + SSR build, wall time of fresh processes")
+    what = f"{TEMPLATE}: client + SSR" if args.app == "template" else "generated app: client"
+    print(f"\n{what} build, wall time of fresh processes")
     for side in sides:
         print(f"  {side:<10} {summary(results[side])}")
     if len(sides) == 2:

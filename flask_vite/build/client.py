@@ -140,11 +140,11 @@ def _bundle(environment: BuildEnvironment, entries: t.Sequence[BuildEntry], brid
         asset_names="assets/[name]-[hash]", minify=options.minify,
         sourcemap="external" if options.sourcemap else False,
         target=list(BROWSER_TARGETS), platform="browser", charset="utf8",
-        define=environment.define, jsx="automatic", log_level="silent",
+        define=environment.define, log_level="silent",
         # Used only where our resolver gave up: the same conditions.
         conditions=["module", "browser", "production"],
         main_fields=["browser", "module", "main"],
-        plugins=[bridge.plugin()])
+        plugins=[bridge.plugin()], **bridge.esbuild_options())
 
 
 def _entries(environment: BuildEnvironment, html_proxy: HtmlProxyPlugin, inline_limit: int

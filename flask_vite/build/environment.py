@@ -166,6 +166,11 @@ class BuildEnvironment:
         self.css_assets: dict[str, list[str]] = {}
         #: How many modules were loaded (the progress line).
         self.module_count = 0
+        #: The ``tsconfigRaw`` of the bundle; ``None``: every TypeScript module
+        #: is compiled by ``vite:esbuild`` (see :class:`~flask_vite.build.plugins.BuildEsbuildPlugin`).
+        self.bundler_tsconfig: dict[str, t.Any] | None = None
+        #: TypeScript modules left to the bundler to compile.
+        self.deferred_ts: set[str] = set()
 
     def __repr__(self) -> str:
         return f"<BuildEnvironment {self.name!r}>"

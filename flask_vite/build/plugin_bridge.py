@@ -26,6 +26,7 @@ import dataclasses
 import json
 import os
 import posixpath
+import re
 import threading
 import typing as t
 
@@ -37,7 +38,7 @@ from ..resolve.packages import is_node_builtin
 from ..server.plugin_container import PluginError
 from ..server.urls import split_file_and_postfix
 from .options import IMPORT_META_ENV_NAME
-from .plugins import IMPORT_META_ENV_ID
+from .plugins import IMPORT_META_ENV_ID, bundler_tsconfig
 
 if t.TYPE_CHECKING:
     from ..esbuild.service import PluginBuild
@@ -49,6 +50,8 @@ VIRTUAL_NAMESPACE = "vite"
 HTML_NAMESPACE = "vite-html"
 
 _LOADERS = {".ts": "ts", ".mts": "ts", ".cts": "ts", ".tsx": "tsx", ".jsx": "jsx"}
+#: The lines of an HTML entry's module (``import "/src/main.ts";``).
+_IMPORT_LINE_RE = re.compile(r'^import ("(?:[^"\\]|\\.)*");$', re.M)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -95,6 +98,35 @@ class PluginBridge:
 
     def plugin(self) -> EsbuildPlugin:
         return EsbuildPlugin("vite:build", self._setup)
+
+    def first_typescript_module(self) -> str | None:
+        """The first TypeScript module among the entries (an HTML page's scripts
+        resolved): where the bundle's tsconfig comes from."""
+        for entry in self.entries.values():
+            ids = [entry.id]
+            if entry.is_html:
+                specs = [json.loads(m) for m in _IMPORT_LINE_RE.findall(entry.code or "")]
+                ids = []
+                for spec in specs:
+                    resolved = self.container.resolve_id(spec, entry.id)
+                    if resolved is not None and not resolved.external:
+                        ids.append(resolved.id)
+            for id in ids:
+                if "?" not in id and id.endswith((".ts", ".tsx", ".mts")):
+                    return id
+        return None
+
+    def esbuild_options(self) -> dict[str, t.Any]:
+        """Build options that follow the environment: the tsconfig the bundler
+        compiles TypeScript with, and the JSX runtime when it does not say."""
+        raw = self.environment.bundler_tsconfig = bundler_tsconfig(
+            self.environment, self.first_typescript_module())
+        if raw is None:
+            return {"jsx": "automatic"}
+        options: dict[str, t.Any] = {"tsconfig_raw": raw}
+        if "jsx" not in raw.get("compilerOptions", {}):
+            options["jsx"] = "automatic"  # as vite:esbuild (and @vitejs/plugin-react)
+        return options
 
     def _setup(self, build: PluginBuild) -> None:
         build.on_resolve(".*", None, self._on_resolve)
@@ -210,8 +242,12 @@ class PluginBridge:
             encoded = base64.b64encode(map_json.encode("utf-8")).decode("ascii")
             code += f"\n//# sourceMappingURL=data:application/json;base64,{encoded}\n"
         file = args.path if args.namespace == "file" else None
+        if id in self.environment.deferred_ts:
+            loader = _LOADERS[os.path.splitext(split_file_and_postfix(id)[0])[1]]
+        else:
+            loader = self._loader(id, code, loaded.code if loaded else None)
         return OnLoadResult(
-            contents=code, loader=self._loader(id, code, loaded.code if loaded else None),
+            contents=code, loader=loader,
             resolve_dir=posixpath.dirname(file) if file else self.root)
 
     def _on_load_html(self, args: OnLoadArgs) -> OnLoadResult:

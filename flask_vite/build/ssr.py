@@ -79,12 +79,12 @@ def build_ssr(environment: BuildEnvironment, entry: str, options: BuildOptions,
                 platform="browser", target=SSR_TARGET, charset="utf8",
                 minify_syntax=True, tree_shaking=True,
                 sourcemap="linked" if options.sourcemap else False,
-                define=environment.define, jsx="automatic", log_level="silent",
+                define=environment.define, log_level="silent",
                 # There is no module loader in V8: nothing may stay an import().
                 supported={"dynamic-import": False},
                 conditions=["worker", "browser", "module", "production"],
                 main_fields=["browser", "module", "main"],
-                plugins=[bridge.plugin()])
+                plugins=[bridge.plugin()], **bridge.esbuild_options())
         except EsbuildError as e:
             raise BuildError(failure_message("ssr", e, config.root, bridge.locate)) from e
         for warning in result.warnings:

@@ -175,3 +175,28 @@ def test_dynamic_imports_in_the_server_bundle(builder: Builder, small_root: Path
     with SsrProcess(module_format="cjs", node_env="production") as renderer:
         renderer.define_modules({"/entry-server.js": code})
         assert renderer.call("/entry-server.js", "render", []) == "loaded later"
+
+
+def test_typescript_follows_each_file_s_tsconfig(builder: Builder, small_root: Path) -> None:
+    """TypeScript compiled by the bundler (the fast path) or by vite:esbuild must
+    honour the same tsconfig: here class fields assign (a setter runs) under
+    one tsconfig and define (it does not) under another."""
+    pytest.importorskip("py_mini_racer", reason="the V8 binding is not installed")
+    from flask_vite.ssr.process import SsrProcess
+
+    field = ("class Base {{ set x(v: number) {{ (this as any).how = 'assigned' }} }}\n"
+             "class Derived extends Base {{ x = 1 }}\n"
+             "export const {name} = (): string => (new Derived() as any).how ?? 'defined'\n")
+    write(small_root, {
+        "tsconfig.json": '{"compilerOptions": {"useDefineForClassFields": false}}',
+        "src/entry-server.ts": "import { a } from './a'\nimport { b } from '../lib/b'\n"
+                               "export const render = (): string[] => [a(), b()]\n",
+        "src/a.ts": field.format(name="a"),
+        "lib/tsconfig.json": '{"compilerOptions": {"useDefineForClassFields": true}}',
+        "lib/b.ts": field.format(name="b"),
+    })
+    result = builder(small_root, client=False, ssr="src/entry-server.ts")
+    assert result.ssr is not None
+    with SsrProcess(module_format="cjs", node_env="production") as renderer:
+        renderer.define_modules({"/entry-server.js": result.ssr.file.read_text()})
+        assert renderer.call("/entry-server.js", "render", []) == ["assigned", "defined"]
