@@ -326,7 +326,9 @@ def _css_file(environment: BuildEnvironment, chunk: Chunk, out_dir: str, *, mini
         elif output.path.endswith(".css.map"):
             css_map = _css_map_sources(output.contents)
     if not minify:
-        css = re.sub(rb"^/\* vite-css-piece:.*?\*/\n", b"", css, flags=re.M)
+        # esbuild heads each file's rules with its (here made-up) path.
+        css = re.sub(rb"^/\* vite-css-(?:piece|chunk):.*?\*/\n?", b"", css, flags=re.M).rstrip()
+        css += b"\n"
     file = f"{ASSETS_DIR}/{chunk.name}-{content_hash(css)}.css"
     files = []
     if css_map is not None:

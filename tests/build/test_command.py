@@ -61,8 +61,10 @@ def test_mode_outdir_and_minify(builder: Builder, small_root: Path) -> None:
     write(small_root, {
         "src/entry-server.ts": SERVER,
         ".env.staging": "VITE_WHERE=staging server\n",
-        "src/main.ts": "export const where: string = import.meta.env.VITE_WHERE\n"
+        "src/main.ts": "import './style.css'\n"
+                       "export const where: string = import.meta.env.VITE_WHERE\n"
                        "console.log(where, import.meta.env.MODE)\n",
+        "src/style.css": "a { color: red }\n",
     })
     invoke(builder, small_root, "--app", "--ssr", "src/entry-server.ts", "--mode", "staging",
            "--outdir", str(small_root / "out"), "--no-minify")
@@ -70,6 +72,8 @@ def test_mode_outdir_and_minify(builder: Builder, small_root: Path) -> None:
     js = next((small_root / "out" / "client" / "assets").glob("index-*.js")).read_text()
     assert 'var where = "staging server";' in js  # not minified
     assert "console.log(where, \"staging\")" in js
+    css = next((small_root / "out" / "client" / "assets").glob("index-*.css")).read_text()
+    assert css == "a {\n  color: red;\n}\n"
     server = (small_root / "out" / "server" / "entry-server.js").read_text()
     assert '"staging"' in server
 
