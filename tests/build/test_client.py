@@ -275,3 +275,21 @@ def test_pages_with_and_without_scripts(builder: Builder, small_root: Path) -> N
     assert f'src="/{manifest["about/index.html"]["file"]}"' in about
     assert "modulepreload" in about  # the shared chunk with main.ts
     assert read(small_root, "static.html") == "<html><head></head><body>no scripts</body></html>\n"
+
+
+def test_jinja_tags_from_the_built_manifest(builder: Builder, split_root: Path) -> None:
+    builder(split_root, config={"VITE_BUILD_INPUT": ["src/main.ts", "src/other.ts"]},
+            sri=True)
+    app = builder.app(split_root)  # VITE_DEV off: tags come from the manifest
+    manifest = manifest_of(split_root)
+    main, shared = manifest["src/main.ts"], manifest[manifest["src/main.ts"]["imports"][0]]  # type: ignore[index]
+    with app.test_request_context():
+        from flask import render_template_string
+
+        html = render_template_string('{{ vite_tags("src/main.ts", integrity=True) }}')
+    assert html.splitlines() == [
+        f'<script type="module" crossorigin src="/{main["file"]}" integrity="{main["integrity"]}"></script>',
+        f'<link rel="modulepreload" crossorigin href="/{shared["file"]}" integrity="{shared["integrity"]}">',
+        *[f'<link rel="stylesheet" crossorigin href="/{css}">'
+          for css in [*shared["css"], *main["css"]]],  # type: ignore[misc]
+    ]
