@@ -53,7 +53,16 @@ rounds' servers; the sides' order alternates between rounds. Besides wall
 times, the server's CPU time (user + system of its whole process group:
 Python + esbuild, or Node) over each span is reported: on a shared or small
 machine it is steadier than wall time, and it says how much of the time is
-the server's. ``answers`` lines show how the last load of each kind was
+the server's (Chromium itself takes ~3 s of CPU to load gen500).
+
+On a shared machine other people's work lands in one side's numbers. So
+each measurement also notes how much CPU processes other than the server,
+the browser and this script took (``/proc/stat`` minus ours); above
+``--max-others`` cores on average it counts as disturbed: a disturbed warm
+load is done again (twice at most), rounds go on until each side has
+``--runs`` undisturbed cold starts (``--max-rounds``), and the medians are
+of undisturbed measurements only (``clean/all`` says how many). Before each
+round the script also waits (``--quiet-wait``) for the CPUs to be idle. ``answers`` lines show how the last load of each kind was
 answered (status on the wire, ``cache`` = not requested) and the page size.
 
 Usage (from the repository root, with the project's virtualenv)::
@@ -254,23 +263,10 @@ class Server:
 
     def cpu_by_command(self) -> dict[str, float] | None:
         """:meth:`cpu_seconds` per command name (``python``, ``esbuild``, ``node``)."""
-        if self.process is None or not os.path.isdir("/proc"):
+        if self.process is None:
             return None
-        ticks: dict[str, int] = collections.Counter()
-        for entry in os.scandir("/proc"):
-            if not entry.name.isdigit():
-                continue
-            try:
-                with open(f"/proc/{entry.name}/stat") as f:
-                    data = f.read()
-            except OSError:
-                continue
-            fields = data[data.rindex(")") + 2:].split()
-            # fields[0] is stat's 3rd field (state): pgrp is the 5th, utime/stime the 14th/15th.
-            if int(fields[2]) == self.process.pid:
-                command = data[data.index("(") + 1:data.rindex(")")]
-                ticks[command] += int(fields[11]) + int(fields[12])
-        return {k: v / _CLOCK_TICKS for k, v in ticks.items()}
+        groups = scan_cpu()
+        return None if groups is None else groups.get(self.process.pid, {})
 
     def tail(self, lines: int = 30) -> str:
         try:
@@ -305,6 +301,73 @@ def stop_all() -> None:
 
 
 atexit.register(stop_all)
+
+
+def scan_cpu() -> dict[int, dict[str, float]] | None:
+    """CPU seconds (user + system) of the live processes, by process group and command."""
+    if not os.path.isdir("/proc"):
+        return None
+    ticks: dict[int, dict[str, int]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as f:
+                data = f.read()
+        except OSError:
+            continue
+        fields = data[data.rindex(")") + 2:].split()
+        # fields[0] is stat's 3rd field (state): pgrp is the 5th, utime/stime the 14th/15th.
+        command = data[data.index("(") + 1:data.rindex(")")]
+        group = ticks.setdefault(int(fields[2]), collections.Counter())
+        group[command] += int(fields[11]) + int(fields[12])
+    return {g: {c: n / _CLOCK_TICKS for c, n in by.items()} for g, by in ticks.items()}
+
+
+def machine_busy_seconds() -> float | None:
+    """CPU seconds the whole machine has been busy since boot (``/proc/stat``)."""
+    try:
+        with open("/proc/stat") as f:
+            values = [int(v) for v in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
+    return (sum(values) - idle) / _CLOCK_TICKS
+
+
+class Meter:
+    """Over one measurement: the server's CPU time, and how much CPU *other*
+    processes took (the machine's busy time minus the server's, the browser's
+    and this script's), so a measurement disturbed by someone else's work on
+    a shared machine can be told apart and done again."""
+
+    def __init__(self, server: Server, browser: Browser) -> None:
+        self.groups = {server.process.pid if server.process else -1, browser.process.pid,
+                       os.getpgrp()}
+        self.server = server.process.pid if server.process else -1
+        self.start()
+
+    def _ours(self) -> tuple[float, float]:
+        groups = scan_cpu() or {}
+        ours = sum(sum(groups.get(g, {}).values()) for g in self.groups)
+        return ours, sum(groups.get(self.server, {}).values())
+
+    def start(self, *, server_from_zero: bool = False) -> None:
+        self.t0 = time.monotonic()
+        self.busy0 = machine_busy_seconds()
+        self.ours0, self.server0 = self._ours()
+        if server_from_zero:
+            self.server0 = 0.0
+
+    def stop(self) -> tuple[float, float | None]:
+        """(the server's CPU seconds, other processes' average CPU in cores)."""
+        ours, server = self._ours()
+        busy = machine_busy_seconds()
+        wall = max(time.monotonic() - self.t0, 1e-3)
+        others = None
+        if busy is not None and self.busy0 is not None:
+            others = max(0.0, (busy - self.busy0) - (ours - self.ours0)) / wall
+        return server - self.server0, others
 
 
 def cpu_busy(window: float = 1.0) -> float | None:
@@ -772,8 +835,8 @@ METRICS = ("cold", "up", "warm", "reload", "cold_cpu", "warm_cpu", "reload_cpu")
 
 @dataclasses.dataclass
 class Results:
-    #: metric (:data:`METRICS`) → seconds, one per run.
-    times: dict[str, list[float]] = dataclasses.field(
+    #: metric (:data:`METRICS`) → (seconds, disturbed), one per measurement.
+    times: dict[str, list[tuple[float, bool]]] = dataclasses.field(
         default_factory=lambda: {m: [] for m in METRICS})
     errors: list[str] = dataclasses.field(default_factory=list)
     #: How busy the machine was before each round (see :func:`wait_for_quiet`).
@@ -783,23 +846,35 @@ class Results:
     bytes: dict[str, int] = dataclasses.field(default_factory=dict)
     statuses: dict[str, dict[str, int]] = dataclasses.field(default_factory=dict)
 
-    def note(self, scenario: str, load: Load, cpu: float | None) -> None:
-        self.times[scenario].append(load.seconds)
+    def note(self, scenario: str, load: Load, cpu: float | None, disturbed: bool) -> None:
+        self.times[scenario].append((load.seconds, disturbed))
         if cpu is not None:
-            self.times[f"{scenario}_cpu"].append(cpu)
+            self.times[f"{scenario}_cpu"].append((cpu, disturbed))
         self.resources.setdefault(scenario, set()).add(load.resources)
         self.statuses[scenario] = load.statuses
         self.bytes[scenario] = load.bytes
         self.problems.update(load.problems)
 
+    def clean(self, metric: str) -> list[float]:
+        return [x for x, disturbed in self.times[metric] if not disturbed]
+
+    def values(self, metric: str) -> tuple[list[float], bool]:
+        """The undisturbed values, or all of them (and ``True``) if none is."""
+        clean = self.clean(metric)
+        if clean or not self.times[metric]:
+            return clean, False
+        return [x for x, _ in self.times[metric]], True
+
 
 def one_round(browser: Browser, app: App, side: str, work: Path, warm_runs: int,
-              profiler: Profiler | None, tag: str, res: Results) -> None:
+              profiler: Profiler | None, tag: str, res: Results, max_others: float) -> None:
     """Cold start, then ``warm_runs`` warm loads + reloads, on one server process.
 
-    With a ``profiler`` (flask-vite only), each phase is sampled by py-spy;
-    it attaches after the port is open, so the cold numbers then leave out
-    the time to attach.
+    A measurement during which other processes used more than ``max_others``
+    cores on average is marked disturbed; a disturbed warm load (and its
+    reload) is done again, up to twice. With a ``profiler`` (flask-vite
+    only), each phase is sampled by py-spy; it attaches after the port is
+    open, so the cold numbers then leave out the time to attach.
     """
     root = app.roots[side]
     shutil.rmtree(root / "node_modules" / ".vite", ignore_errors=True)
@@ -811,46 +886,62 @@ def one_round(browser: Browser, app: App, side: str, work: Path, warm_runs: int,
     def phase(name: str) -> t.ContextManager[None]:
         return profiler.phase_of(server, name) if profiler else contextlib.nullcontext()
 
+    def verdict(others: float | None) -> tuple[bool, str]:
+        if others is None:
+            return False, ""
+        disturbed = others > max_others
+        return disturbed, f"others {others:.2f} cores" + (" DISTURBED" if disturbed else "")
+
     try:
         started = time.time()
         server.start()
+        meter = Meter(server, browser)
+        meter.start(server_from_zero=True)
         server.wait_port()
         up = time.time() - started
         with phase("cold"):
             page.goto(server.url, wait="load", timeout=LOAD_TIMEOUT)
             load = wait_loaded(page, app, started)
-        cpu = server.cpu_seconds()
-        res.times["up"].append(up)
-        res.note("cold", load, cpu)
-        print(f"    {side:<10} cold {load.seconds:6.3f}s (up {up:.3f}s, server CPU {cpu or 0:.2f}s,"
+        cpu, others = meter.stop()
+        disturbed, note = verdict(others)
+        res.times["up"].append((up, disturbed))
+        res.note("cold", load, cpu, disturbed)
+        print(f"    {side:<10} cold {load.seconds:6.3f}s (up {up:.3f}s, server CPU {cpu:.2f}s,"
               f" {load.resources} resources, {load.bytes / 1024:.0f} kB"
-              + (f"; machine {res.busy[-1]}" if res.busy and res.busy[-1] else "") + ")"
+              + (f"; machine {res.busy[-1]}" if res.busy and res.busy[-1] else "")
+              + (f"; {note}" if note else "") + ")"
               + (f"  !! {'; '.join(load.problems)}" if load.problems else ""), flush=True)
         page.close()
-        warm, reload = [], []
+        shown: list[str] = []
         for _ in range(warm_runs):
-            page = open_page(browser, app)
-            before = server.cpu_seconds()
-            started = time.time()
-            with phase("warm"):
-                page.goto(server.url, wait="load", timeout=LOAD_TIMEOUT)
-                load = wait_loaded(page, app, started)
-            after = server.cpu_seconds()
-            res.note("warm", load, None if before is None or after is None else after - before)
-            warm.append(load.seconds)
-            page.clear_logs()
-            with phase("reload"):
-                before = server.cpu_seconds()
+            for attempt in range(3):
+                page = open_page(browser, app)
+                meter = Meter(server, browser)
                 started = time.time()
-                page.reload(wait="load", timeout=LOAD_TIMEOUT)
-                load = wait_loaded(page, app, started)
-                after = server.cpu_seconds()
-            res.note("reload", load, None if before is None or after is None else after - before)
-            reload.append(load.seconds)
-            page.close()
-        if warm:
-            print(f"    {side:<10} warm {', '.join(f'{x:.3f}' for x in warm)}"
-                  f" | reload {', '.join(f'{x:.3f}' for x in reload)}", flush=True)
+                with phase("warm"):
+                    page.goto(server.url, wait="load", timeout=LOAD_TIMEOUT)
+                    warm = wait_loaded(page, app, started)
+                warm_cpu, others = meter.stop()
+                warm_disturbed, _ = verdict(others)
+                page.clear_logs()
+                with phase("reload"):
+                    meter = Meter(server, browser)
+                    started = time.time()
+                    page.reload(wait="load", timeout=LOAD_TIMEOUT)
+                    reload = wait_loaded(page, app, started)
+                    reload_cpu, others = meter.stop()
+                reload_disturbed, _ = verdict(others)
+                page.close()
+                if (warm_disturbed or reload_disturbed) and attempt < 2:
+                    shown.append("(disturbed, again)")
+                    continue
+                res.note("warm", warm, warm_cpu, warm_disturbed)
+                res.note("reload", reload, reload_cpu, reload_disturbed)
+                shown.append(f"{warm.seconds:.3f}{'*' if warm_disturbed else ''}"
+                             f"/{reload.seconds:.3f}{'*' if reload_disturbed else ''}")
+                break
+        if shown:
+            print(f"    {side:<10} warm/reload {', '.join(shown)}", flush=True)
     finally:
         page.close()
         server.stop()
@@ -876,9 +967,10 @@ TARGETS = {"cold": 1.5, "warm": 1.2, "reload": 1.2}
 
 def report(apps: list[App], results: dict[tuple[str, str], Results], sides: t.Sequence[str]) -> None:
     print()
-    print("Medians in ms (min–max below). up: process start to port open (part of cold).")
+    print("Medians in ms of the undisturbed measurements (min–max and how many below; * = all")
+    print("were disturbed, median of all). up: process start to port open (part of cold).")
     print("CPU: the server's process group (Python + esbuild / Node), user + system, over")
-    print("the same span as the time to its left (warm/reload: navigation to loaded).")
+    print("the same span (cold: from process start; warm/reload: navigation to loaded).")
     print()
     cols = [("cold", 11), ("up", 10), ("warm", 11), ("reload", 11),
             ("cold_cpu", 11), ("warm_cpu", 10), ("reload_cpu", 11)]
@@ -891,9 +983,17 @@ def report(apps: list[App], results: dict[tuple[str, str], Results], sides: t.Se
         meds: dict[str, dict[str, float | None]] = {}
         for side in sides:
             r = results[(app.name, side)]
-            meds[side] = {c: median(r.times[c]) for c, _ in cols}
-            print(f"{app.name:<9} {side:<11}" + "".join(f"{fmt(meds[side][c]):>{w}}" for c, w in cols))
-            print(f"{'':<9} {'':<11}" + "".join(f"{spread(r.times[c]):>{w}}" for c, w in cols))
+            cells, spreads, counts = [], [], []
+            meds[side] = {}
+            for c, w in cols:
+                values, all_disturbed = r.values(c)
+                meds[side][c] = median(values)
+                cells.append(f"{fmt(meds[side][c]) + ('*' if all_disturbed else ''):>{w}}")
+                spreads.append(f"{spread(values):>{w}}")
+                counts.append(f"{len(r.clean(c))}/{len(r.times[c])}".rjust(w))
+            print(f"{app.name:<9} {side:<11}" + "".join(cells))
+            print(f"{'':<9} {'  min–max':<11}" + "".join(spreads))
+            print(f"{'':<9} {'  clean/all':<11}" + "".join(counts))
         for ref in ("vite", "vite-plain"):
             if "flask-vite" not in sides or ref not in sides:
                 continue
@@ -970,6 +1070,11 @@ def main() -> int:
     parser.add_argument("--ref", default=None,
                         help="run the Flask side on flask_vite/ as committed at this git ref"
                              " (a snapshot in the scratch folder) instead of the working tree")
+    parser.add_argument("--max-others", type=float, default=0.3,
+                        help="a measurement during which other processes used more than this"
+                             " many cores on average counts as disturbed (default: %(default)s)")
+    parser.add_argument("--max-rounds", type=int, default=None,
+                        help="rounds to try for --runs undisturbed cold starts (default: 2 x runs)")
     parser.add_argument("--quiet-wait", type=float, default=30.0,
                         help="before each round, wait up to this many seconds for the CPUs to be"
                              " mostly idle (other processes); 0: don't (default: %(default)s)")
@@ -986,8 +1091,8 @@ def main() -> int:
             parser.error(f"unknown side {s!r}")
     runs = max(args.runs, 1)
     warm_total = 2 * runs if args.warm_runs is None else max(args.warm_runs, 0)
-    # Spread the warm runs over the cold rounds' servers.
-    warm_per_round = [warm_total // runs + (1 if i < warm_total % runs else 0) for i in range(runs)]
+    # The warm runs are spread over the cold rounds' servers.
+    warm_per_round = -(-warm_total // runs)
 
     def stop(signum: int, frame: t.Any) -> None:
         raise KeyboardInterrupt
@@ -1025,15 +1130,23 @@ def main() -> int:
         print(browser.version(), flush=True)
         for app in apps:
             print(f"{app.name}: {app.description}", flush=True)
-            for i in range(runs):
+            # Rounds go on until each side has ``runs`` undisturbed cold starts
+            # (or ``--max-rounds`` rounds were run); sides alternate in order.
+            for i in range(max(args.max_rounds or 2 * runs, runs)):
                 order = sides if i % 2 == 0 else list(reversed(sides))
-                for side in order:
+                todo = [s for s in order if i < runs or (
+                    len(results[(app.name, s)].clean("cold")) < runs
+                    and not results[(app.name, s)].errors)]
+                if not todo:
+                    break
+                for side in todo:
                     res = results[(app.name, side)]
+                    warm_runs = min(warm_per_round, max(warm_total - len(res.clean("warm")), 0))
                     if args.quiet_wait > 0:
                         res.busy.append(wait_for_quiet(args.quiet_wait))
                     try:
-                        one_round(browser, app, side, args.work, warm_per_round[i],
-                                  profilers.get(app.name), f"run{i}", res)
+                        one_round(browser, app, side, args.work, warm_runs,
+                                  profilers.get(app.name), f"run{i}", res, args.max_others)
                     except KeyboardInterrupt:
                         raise
                     except Exception as e:  # noqa: BLE001 -- report it, go on
