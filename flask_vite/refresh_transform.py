@@ -50,7 +50,7 @@ import json
 import re
 import typing as t
 
-from .js_scan import NAME, PUNCT, TEMPLATE, Token, tokenize
+from .js_scan import NAME, PUNCT, STRING, TEMPLATE, Token, tokenize
 from .sourcemap import _decode_vlq, _encode_vlq
 from .string_edit import StringEdit
 
@@ -277,9 +277,11 @@ def react_refresh_transform(
         return None
     insertions = dict(program.insertions())
     if program.signature_handles:
-        # On the first line, not a line of its own: lines keep their numbers.
-        declare = "var " + ", ".join(f"{h} = $RefreshSig$()" for h in program.signature_handles) + "; "
-        insertions[0] = declare + insertions.get(0, "")
+        # After the directives ("use client"), on their line, not a line of
+        # its own: lines keep their numbers.
+        declare = "var " + ", ".join(f"{h} = $RefreshSig$()" for h in program.signature_handles) + ";"
+        at = program.after_directives()
+        insertions[at] = (" " + declare if at else declare + " ") + insertions.get(at, "")
     end = len(code)
     insertions[end] = insertions.get(end, "") + _epilogue(program.registrations, url, runtime_url)
     return RefreshTransform(code, sorted(insertions.items()), program.registrations, program.signatures,
@@ -411,6 +413,15 @@ class _Program:
             starts.insert(0, 0)
         ends = [s - 1 for s in starts[1:]] + [len(self.tokens) - 1]
         return list(zip(starts, ends))
+
+    def after_directives(self) -> int:
+        """The offset after the module's directives (``"use client";``), or 0."""
+        tokens = self.tokens
+        k = offset = 0
+        while k + 1 < len(tokens) and tokens[k].kind == STRING and tokens[k + 1].is_(";"):
+            offset = tokens[k + 1].end
+            k += 2
+        return offset
 
     # -- the walk --------------------------------------------------------------
     def run(self) -> None:

@@ -333,3 +333,11 @@ def test_map_shift_equals_a_full_re_encoding(esbuild: EsbuildService) -> None:
     mapped_lines = len(decode_mappings(previous["mappings"]))
     assert fast[:mapped_lines] == full[:mapped_lines]
     assert not any(full[mapped_lines:])
+
+
+def test_signature_handles_come_after_directives(esbuild: EsbuildService) -> None:
+    code = compile_tsx(esbuild, '"use client"\n' + IMPORTS +
+                       "export function C() { const [n] = useState(0); return <p>{n}</p> }")
+    result = react_refresh_transform(code, URL)
+    assert result is not None
+    assert result.code.startswith('"use client"; var _s = $RefreshSig$();\n')

@@ -121,17 +121,18 @@ class ReactRefreshPlugin(Plugin):
         self.include = include
         self.exclude = exclude
         self.jsx_import_source = jsx_import_source
+        # One FlaskVite (and so one plugin) may serve several apps, each with
+        # its root: what depends on the root is kept per root.
         self._config: ViteConfig | None = None
         self._runtime: dict[str, str] = {}
-        self._include: list[t.Callable[[str], bool]] = []
-        self._exclude: list[t.Callable[[str], bool]] = []
+        self._filters: dict[str, tuple[list[t.Callable[[str], bool]], list[t.Callable[[str], bool]]]] = {}
+        # Bad patterns fail when the plugin is made, not at the first request.
+        _compile(include if include is not None else DEFAULT_INCLUDE, "/")
+        _compile(exclude if exclude is not None else DEFAULT_EXCLUDE, "/")
 
     # -- config ---------------------------------------------------------------------
     def config_resolved(self, config: ViteConfig) -> None:
         self._config = config
-        root = config.root.as_posix()
-        self._include = _compile(self.include if self.include is not None else DEFAULT_INCLUDE, root)
-        self._exclude = _compile(self.exclude if self.exclude is not None else DEFAULT_EXCLUDE, root)
 
     def configure_server(self, server: t.Any) -> None:
         if self.jsx_import_source is None:
@@ -184,22 +185,29 @@ class ReactRefreshPlugin(Plugin):
         return tag + "\n" + html
 
     # -- the transform ------------------------------------------------------------------
-    def wants(self, id: str) -> bool:
+    def wants(self, id: str, config: ViteConfig) -> bool:
         """Whether module ``id`` gets the refresh transform (``include`` / ``exclude``)."""
         file = clean_url(id)
         if "?" in id and not _MODULE_QUERY_RE.search(id):
             return False  # ?raw, ?url, ?worker … are not the module itself
         if file.startswith((_CLIENT_DIR_PREFIX, "\0")):
             return False  # flask-vite's own runtime modules
-        if self._config is not None and file.startswith(self._config.cache_dir.as_posix() + "/"):
+        if file.startswith(config.cache_dir.as_posix() + "/"):
             return False  # pre-bundled dependencies
+        root = config.root.as_posix()
+        filters = self._filters.get(root)
+        if filters is None:
+            filters = self._filters[root] = (
+                _compile(self.include if self.include is not None else DEFAULT_INCLUDE, root),
+                _compile(self.exclude if self.exclude is not None else DEFAULT_EXCLUDE, root))
+        include, exclude = filters
         candidates = (file, id)
-        if not any(test(c) for test in self._include for c in candidates):
+        if not any(test(c) for test in include for c in candidates):
             return False
-        return not any(test(c) for test in self._exclude for c in candidates)
+        return not any(test(c) for test in exclude for c in candidates)
 
     def transform(self, ctx: PluginContext, code: str, id: str) -> LoadReturn:
-        if ctx.ssr or not self.enabled(ctx.config) or not self.wants(id):
+        if ctx.ssr or not self.enabled(ctx.config) or not self.wants(id, ctx.config):
             return None
         if not _CANDIDATE_RE.search(code):
             return None

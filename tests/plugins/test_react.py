@@ -195,7 +195,7 @@ def test_include_and_exclude(make_app: t.Callable[..., Flask], root: Path) -> No
     assert "$RefreshReg$" not in transformed(excluded, "/src/Util.ts")
     assert "$RefreshReg$" in transformed(excluded, "/src/App.tsx")
     with pytest.raises(TypeError, match="globs or compiled regular expressions"):
-        make_app(react(include=[t.cast(t.Any, 3)]))
+        react(include=[t.cast(t.Any, 3)])
 
 
 def test_plain_js_keeps_an_exact_map(make_app: t.Callable[..., Flask], root: Path) -> None:
