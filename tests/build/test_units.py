@@ -9,7 +9,13 @@ import pytest
 
 from flask_vite.build.chunks import Chunk, _chunk_deps, _components, _pair_markers
 from flask_vite.build.environment import EmittedAsset, content_hash, sanitize_name
-from flask_vite.build.html import Tag, html_base, inject_into_head, prepare_html, replace_env
+from flask_vite.build.html import (
+    Tag,
+    html_base,
+    inject_into_head,
+    prepare_html,
+    replace_env,
+)
 from flask_vite.build.manifest import build_manifest, build_ssr_manifest, dumps
 from flask_vite.build.report import Reporter
 from flask_vite.manifest import parse_manifest
