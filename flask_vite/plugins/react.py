@@ -217,9 +217,16 @@ class ReactRefreshPlugin(Plugin):
             return None
         file = clean_url(id)
         previous: SourceMap | None = getattr(ctx, "combined_map", None)
-        if not _ESBUILD_OUTPUT_RE.search(file):
-            code, previous = self._through_esbuild(ctx, code, file, previous)
+        from ..errors import EsbuildError
         from ..js_scan import ScanError
+
+        if not _ESBUILD_OUTPUT_RE.search(file):
+            try:
+                code, previous = self._through_esbuild(ctx, code, file, previous)
+            except EsbuildError:
+                # Not JavaScript esbuild reads (JSX in a .js file …): left as it
+                # is, import analysis reports the error with its position.
+                return None
 
         try:
             result = react_refresh_transform(

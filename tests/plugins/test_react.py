@@ -184,6 +184,10 @@ def test_include_and_exclude(make_app: t.Callable[..., Flask], root: Path) -> No
     # As in Vite: any included module defining components, .ts and .js too.
     assert '$RefreshReg$(_c, "Format");' in transformed(default, "/src/Util.ts")
     assert '$RefreshReg$(_c, "Shout");' in transformed(default, "/src/Vanilla.js")
+    # JSX in a .js file is not JavaScript esbuild reads as such: left as it is
+    # (the browser reports the syntax error), not a failed transform.
+    (src / "Broken.js").write_text("export const Broken = () => <div />\n")
+    assert transformed(default, "/src/Broken.js") == "export const Broken = () => <div />\n"
     # ?raw is the file's text, not a module to refresh.
     assert "$RefreshReg$" not in transformed(default, "/src/Plain.jsx?raw")
 
