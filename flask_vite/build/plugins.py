@@ -436,6 +436,10 @@ def build_plugins(config: ViteConfig, user_plugins: t.Sequence[Plugin], *, ssr: 
     from ..server.ssr_transform import SsrTransformPlugin
 
     wanted = [p for p in user_plugins if getattr(p, "apply", None) != "serve"]
+    # react(jsx_import_source=...) is a dev plugin (Fast Refresh) that also sets
+    # where JSX comes from, in configure_server; a build must compile JSX alike.
+    jsx_import_source = next((p.jsx_import_source for p in user_plugins
+                              if getattr(p, "jsx_import_source", None)), None)
     html_proxy = HtmlProxyPlugin()
     define: dict[str, str] = {}
     plugins: list[Plugin] = [RuntimeModulesPlugin()]
@@ -460,7 +464,10 @@ def build_plugins(config: ViteConfig, user_plugins: t.Sequence[Plugin], *, ssr: 
                 # handle_define_value keeps str values as the expressions they are.
                 plugins.append(DefinePlugin(rest))
         elif type(plugin) is EsbuildPlugin:
-            plugins.append(BuildEsbuildPlugin(plugin.options))
+            options = dict(plugin.options)
+            if jsx_import_source:
+                options.setdefault("jsx_import_source", jsx_import_source)
+            plugins.append(BuildEsbuildPlugin(options))
         elif isinstance(plugin, ImportAnalysisPlugin):
             # css-post must see stylesheets before the user's "post" plugins do
             # (it sorts first among them: sort_plugins is stable).

@@ -200,3 +200,25 @@ def test_typescript_follows_each_file_s_tsconfig(builder: Builder, small_root: P
     with SsrProcess(module_format="cjs", node_env="production") as renderer:
         renderer.define_modules({"/entry-server.js": result.ssr.file.read_text()})
         assert renderer.call("/entry-server.js", "render", []) == ["assigned", "defined"]
+
+
+def test_a_dev_plugin_s_jsx_import_source_applies_to_the_build(builder: Builder,
+                                                                 small_root: Path) -> None:
+    class ReactLike(Plugin):
+        """Like react(jsx_import_source=...): serve-only, but it decides JSX's runtime."""
+
+        name = "react-like"
+        apply = "serve"
+        jsx_import_source = "my-jsx"
+
+    write(small_root, {
+        "src/main.tsx": "console.log(<p>hi</p>)\n",
+        "node_modules/my-jsx/package.json": '{"name": "my-jsx", "exports": {"./jsx-runtime":'
+                                            ' "./jsx-runtime.js"}}',
+        "node_modules/my-jsx/jsx-runtime.js": "export const jsx = (t) => 'my-jsx:' + t\n",
+    })
+    (small_root / "index.html").write_text(
+        (small_root / "index.html").read_text().replace("/src/main.ts", "/src/main.tsx"))
+    builder(small_root, plugins=[ReactLike()])
+    js = next((small_root / "dist" / "client" / "assets").glob("index-*.js")).read_text()
+    assert "my-jsx:" in js
