@@ -438,7 +438,7 @@ def build_plugins(config: ViteConfig, user_plugins: t.Sequence[Plugin], *, ssr: 
     wanted = [p for p in user_plugins if getattr(p, "apply", None) != "serve"]
     # react(jsx_import_source=...) is a dev plugin (Fast Refresh) that also sets
     # where JSX comes from, in configure_server; a build must compile JSX alike.
-    jsx_import_source = next((p.jsx_import_source for p in user_plugins
+    jsx_import_source = next((getattr(p, "jsx_import_source") for p in user_plugins
                               if getattr(p, "jsx_import_source", None)), None)
     html_proxy = HtmlProxyPlugin()
     define: dict[str, str] = {}
