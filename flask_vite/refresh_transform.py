@@ -759,11 +759,24 @@ class _Program:
         tok = self.tokens[k]
         if tok.is_("(") and tok.match == hi:
             return _Call(lo, hi, self.source(lo, k - 1), k)
-        last = self.tokens[hi]
-        if (tok.kind == TEMPLATE and tok.text.startswith("`") and last.kind == TEMPLATE
-                and last.text.endswith("`") and last.depth == tok.depth):
+        if self.is_tagged_template(lo, hi):
             return _Other(lo, hi, "tagged-template")
         return _Other(lo, hi, "other")
+
+    def is_tagged_template(self, lo: int, hi: int) -> bool:
+        """``tag`…``` in tokens ``lo``..``hi``: styled.div`…`, styled(Base)`…`."""
+        last = self.tokens[hi]
+        if last.kind != TEMPLATE or not last.text.endswith("`"):
+            return False
+        start = hi
+        while start > lo and not (self.tokens[start].kind == TEMPLATE and self.tokens[start].depth == last.depth
+                                  and self.tokens[start].text.startswith("`")):
+            start -= 1
+        if start <= lo:
+            return False
+        tag_end = self.tokens[start - 1]
+        # The tag ends with a name, a call or a member access (not an operator).
+        return tag_end.kind == NAME or tag_end.is_(")") or tag_end.is_("]")
 
     def function_at(self, i: int) -> _Fn | None:
         """``[async] function [*] [name] (…) {…}`` starting at token ``i``."""

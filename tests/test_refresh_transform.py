@@ -88,6 +88,12 @@ SHAPES: list[tuple[str, str, list[str], list[Sig]]] = [
      "const Title = styled.h1`color: red;`\nexport function Page() { return <Title>x</Title> }",
      ["Title", "Page"], []),
     ("styled component not used as JSX", "export const Unused = styled.h1`color: red;`", [], []),
+    ("styled(Component) used as JSX",
+     "function Base() { return <p /> }\nconst Fancy = styled(Base)`color: ${(p: any) => p.c};`\n"
+     "export function Page2() { return <Fancy /> }",
+     ["Base", "Fancy", "Page2"], []),
+    ("a template that is no tagged template", "const Label = 'a' + `b`\nexport function L() { return <Label /> }",
+     ["L"], []),
     ("HOC factory call", "function View() { return <p /> }\nexport const Connected = connect(mapState)(View)",
      ["View"], []),
     ("lazy", "export const Lazy = lazy(() => import('./Lazy'))", ["Lazy$lazy", "Lazy"], []),
