@@ -92,6 +92,7 @@ def test_non_component_export_reloads(open_app: t.Callable[[str], Session], kind
     # accepts nothing, so the page reloads (and the count starts over).
     s.page.wait_for("window.__marker === undefined", UPDATE_TIMEOUT)
     s.page.wait_for(f"{COUNTER}?.textContent === 'Count is 0'", UPDATE_TIMEOUT)
+    assert s.logged("[vite] invalidate /src/App.tsx: Could not Fast Refresh (new export)")
     assert s.page.console_errors == [], s.page.console_errors
 
 
