@@ -153,3 +153,20 @@ def test_a_jinja_page_without_the_preamble_says_what_to_add(
                    what="the missing-preamble error")
     finally:
         app.extensions["vite"].close()
+
+
+def test_a_render_error_recovers_once_fixed(open_app: t.Callable[[str], Session]) -> None:
+    s = open_app("client")
+    s.open(f"{COUNTER}?.textContent === 'Count is 0'")
+    count_to(s, 2)
+    broken = "<h1>{(() => { throw new Error('boom in render') })()}</h1>"
+    s.edit("src/App.tsx", "<h1>Get started</h1>", broken)
+    # No error boundary: React unmounts the root and logs the error.
+    wait_until(lambda: any("boom in render" in m["text"] for m in s.page.console_errors),
+               what="the render error")
+    s.page.wait_for(f"{COUNTER} === null", UPDATE_TIMEOUT)
+    s.edit("src/App.tsx", broken, "<h1>Fixed</h1>")
+    # The runtime remounts the failed root: no page reload, fresh state.
+    s.page.wait_for(f"{HEADING}?.textContent === 'Fixed'", UPDATE_TIMEOUT)
+    assert s.marker_kept()
+    assert s.page.text("button.counter") == "Count is 0"
