@@ -86,6 +86,14 @@ def test_preamble_follows_the_base(make_app: t.Callable[..., Flask]) -> None:
     refresh = next(p for p in plugin if isinstance(p, ReactRefreshPlugin))
     assert refresh.react_refresh_preamble() == preamble_code("/ui/")
     assert 'from "/ui/@react-refresh"' in t.cast(str, refresh.react_refresh_preamble())
+    client = app.test_client()
+    assert 'import { injectIntoGlobalHook } from "/ui/@react-refresh";' in client.get(
+        "/ui/", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert client.get("/ui/@react-refresh").status_code == 200
+    # The modules import the runtime (and themselves) under the base too: one instance.
+    code = client.get("/ui/src/App.tsx").get_data(as_text=True)
+    assert 'import * as __vite_react_refresh from "/ui/@react-refresh";' in code
+    assert 'import * as __vite_react_currentExports from "/ui/src/App.tsx";' in code
 
 
 def test_jinja_helper_gives_the_preamble(make_app: t.Callable[..., Flask]) -> None:
