@@ -20,18 +20,21 @@ without Node:
 * **hook signatures** -- each function that calls hooks gets
   ``_s = $RefreshSig$()``, a ``_s()`` call on entry and ``_s(App, "key")``
   after it. The key lists the hook calls in order with what they are bound
-  to (``useState{[count, setCount]}(0)``), hashed as Babel does: adding,
+  to (``useState{[count, setCount](0)}``), hashed as Babel does: adding,
   removing or reordering hooks, or changing ``useState``'s initial value,
   changes the key and React remounts the component; editing its JSX does not,
   and state survives. Custom hooks are passed lazily
   (``function () { return [useCounter] }``) so their own signatures count; one
   not bound at the top level forces a remount, as ``// @refresh reset`` does.
 
-Then the module header and footer @vitejs/plugin-react writes: the runtime
-import, the module's own exports registered and ``import.meta.hot.accept``
-checking the next version is still a refresh boundary (every export a
-component), else ``import.meta.hot.invalidate(message)`` -- the update
-then goes on to the importers and, without a boundary there, reloads the page.
+Then the footer @vitejs/plugin-react writes: the runtime import, the
+module's own exports registered and ``import.meta.hot.accept`` checking the
+next version is still a refresh boundary (every export a component), else
+``import.meta.hot.invalidate(message)`` -- the update then goes on to the
+importers and, without a boundary there, reloads the page. ``$RefreshReg$``
+and ``$RefreshSig$`` are the module's own hoisted functions there (as in
+Vite 5+), not globals swapped around the module body: nothing leaks between
+modules whose evaluation interleaves (top-level ``await``).
 
 The reading relies on esbuild's printing: each top-level statement starts a
 line at column 0 (anything else at column 0 is the closing bracket of a
@@ -325,8 +328,10 @@ def _epilogue(registrations: list[tuple[str, str]], url: str, runtime_url: str) 
         # the module runs before any statement, and two modules evaluated at
         # once (top-level await) never see each other's ids.
         lines += [
-            f"function $RefreshReg$(type, id) {{ {_RUNTIME_NAMESPACE}.register(type, {url_js} + \" \" + id); }}",
-            f"function $RefreshSig$() {{ return {_RUNTIME_NAMESPACE}.createSignatureFunctionForTransform(); }}",
+            f"function $RefreshReg$(type, id) {{ {_RUNTIME_NAMESPACE}.register(type, {url_js}"
+            ' + " " + id); }',
+            f"function $RefreshSig$() {{ return {_RUNTIME_NAMESPACE}"
+            ".createSignatureFunctionForTransform(); }",
         ]
     return "\n".join(lines) + "\n"
 
@@ -769,8 +774,10 @@ class _Program:
         if last.kind != TEMPLATE or not last.text.endswith("`"):
             return False
         start = hi
-        while start > lo and not (self.tokens[start].kind == TEMPLATE and self.tokens[start].depth == last.depth
-                                  and self.tokens[start].text.startswith("`")):
+        while start > lo:
+            tok = self.tokens[start]
+            if tok.kind == TEMPLATE and tok.depth == last.depth and tok.text.startswith("`"):
+                break
             start -= 1
         if start <= lo:
             return False
