@@ -159,6 +159,11 @@ class DepsOptimizer:
                     deps[specifier] = resolved_file
                     self.metadata = meta = self._bundle(deps, meta.hash)
                     dep = meta.optimized[specifier]
+                    # Pages hold modules of the previous bundle (another copy of
+                    # each shared chunk): mixing them would break, so reload them.
+                    hot = getattr(self.server, "hot", None)
+                    if hot is not None:
+                        hot.send({"type": "full-reload", "path": "*"})
         return self.dep_url(dep), dep
 
     def dep_url(self, dep: OptimizedDep) -> str:

@@ -82,8 +82,11 @@ def test_second_server_reuses_the_bundle_until_the_lockfile_changes(root: Path) 
         third.extensions["vite"].close()
 
 
-def test_a_dependency_found_later_is_bundled_and_old_modules_invalidated(root: Path) -> None:
+def test_a_dependency_found_later_is_bundled_and_old_modules_invalidated(
+        root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     app = dev_app(root)
+    sent: list[t.Any] = []
+    monkeypatch.setattr(app.extensions["vite"].dev_server.hot, "send", lambda payload, data=None: sent.append(payload))
     try:
         client = app.test_client()
         first = optimizer(app).ensure_ready()
@@ -98,6 +101,8 @@ def test_a_dependency_found_later_is_bundled_and_old_modules_invalidated(root: P
         graph = app.extensions["vite"].dev_server.environments["client"].module_graph
         nodes = graph.get_modules_by_file((root / "node_modules/.vite/deps/preact.js").as_posix())
         assert nodes and all(n.transform_result is None for n in nodes)  # served again from the new bundle
+        # Open pages hold the old bundle's modules: they reload.
+        assert {"type": "full-reload", "path": "*"} in sent
     finally:
         app.extensions["vite"].close()
 
