@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import current_app
 
 from .config import ViteConfig
+from .errors import ConfigError
 
 if t.TYPE_CHECKING:
     from flask import Flask, Response
@@ -83,6 +84,29 @@ class ViteState:
             service.close()
 
 
+def _apply_config_hooks(app: Flask, plugins: t.Sequence[t.Any]) -> None:
+    """Run the plugins' ``config`` hooks; their keys fill in what the app left unset."""
+    from .config import DEFAULTS
+
+    dev = app.config.get("VITE_DEV")
+    env = {"command": "serve" if (app.debug if dev is None else dev) else "build",
+           "dev": bool(app.debug if dev is None else dev)}
+    for plugin in plugins:
+        hook = getattr(plugin, "config", None)
+        if not callable(hook):
+            continue
+        current = {k: app.config.get(k, v) for k, v in DEFAULTS.items()}
+        extra = hook(current, env)
+        if not extra:
+            continue
+        for key, value in extra.items():
+            if not key.startswith("VITE_"):
+                raise ConfigError(key, f"the config hook of plugin {getattr(plugin, 'name', plugin)!r}"
+                                       " may only set VITE_* keys.")
+            if key not in app.config:
+                app.config[key] = value
+
+
 def _register_ssr_error_page(app: Flask, server: DevServer) -> None:
     """In dev, a flask-vite error in a view (an SSR render that throws, a module
     that does not compile) answers 500 with the source-mapped stack, and the
@@ -131,6 +155,7 @@ class FlaskVite:
                 "A 'FlaskVite' instance has already been registered on this Flask app."
                 " Import and use that instance instead."
             )
+        _apply_config_hooks(app, self.plugins)
         config = ViteConfig.from_app(app)
         state = app.extensions["vite"] = ViteState(self, app, config)
         from .templating import JINJA_GLOBALS

@@ -135,6 +135,14 @@ class Plugin:
     transform_index_html_order: t.Literal["pre", "post"] | None = None
 
     # -- config -------------------------------------------------------------
+    def config(self, config: dict[str, t.Any], env: dict[str, t.Any]) -> dict[str, t.Any] | None:
+        """Vite's ``config`` hook: called before the settings are resolved with
+        the app's ``VITE_*`` values (``config``) and ``env`` (``{"command":
+        "serve" | "build", "dev": bool}``); return keys to set, e.g.
+        ``{"VITE_OPTIMIZE_DEPS_INCLUDE": [...]}``. Values the app set itself
+        are not overridden, as a plugin's defaults should not be."""
+        return None
+
     def config_resolved(self, config: ViteConfig) -> None:
         """Called once with the resolved settings."""
 

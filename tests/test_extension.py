@@ -98,3 +98,36 @@ def test_allowed_hosts_from_comma_string(vite_root: Path) -> None:
     app = make_app(vite_root.parent, VITE_ROOT="frontend", VITE_ALLOWED_HOSTS="a.test, b.test")
     FlaskVite(app)
     assert app.extensions["vite"].config.allowed_hosts == ("a.test", "b.test")
+
+
+def test_plugin_config_hook_fills_in_unset_keys(vite_root: Path) -> None:
+    from flask_vite.plugin import Plugin
+
+    seen: list[dict[str, object]] = []
+
+    class Defaults(Plugin):
+        name = "defaults"
+
+        def config(self, config, env):  # type: ignore[no-untyped-def]
+            seen.append(env)
+            return {"VITE_BASE": "/static/", "VITE_MODE": "staging"}
+
+    app = make_app(vite_root.parent, VITE_ROOT="frontend", VITE_MODE="custom-mode")
+    FlaskVite(app, plugins=[Defaults()])
+    config = app.extensions["vite"].config
+    assert config.base == "/static/"
+    assert config.mode == "custom-mode"  # the app's own value wins
+    assert seen == [{"command": "build", "dev": False}]
+
+
+def test_plugin_config_hook_may_only_set_vite_keys(vite_root: Path) -> None:
+    from flask_vite.plugin import Plugin
+
+    class Rogue(Plugin):
+        name = "rogue"
+
+        def config(self, config, env):  # type: ignore[no-untyped-def]
+            return {"SECRET_KEY": "x"}
+
+    with pytest.raises(ConfigError, match="SECRET_KEY: the config hook of plugin 'rogue'"):
+        FlaskVite(make_app(vite_root.parent, VITE_ROOT="frontend"), plugins=[Rogue()])
