@@ -76,7 +76,7 @@ _CALL_MANY_FILE = Path(__file__).with_name("call_many.js")
 #: is used at once (the per-call cost is a few hundred microseconds).
 SLOW_RENDER = 0.002
 #: Bounds of the wait for a busy renderer before the next one is used.
-MIN_SPILL, MAX_SPILL = 0.002, 0.05
+MIN_SPILL, MAX_SPILL = 0.01, 0.05
 
 #: Errors after which a renderer's child was replaced (by :class:`SsrProcess`)
 #: and the new one must load the bundle again.

@@ -1,0 +1,526 @@
+"""Production SSR benchmark: flask-vite under gunicorn vs the template's Express server.
+
+The page is create-vite-extra 5.0.3's ``template-ssr-react-ts`` (React 19,
+``renderToString`` of ``App``), unmodified, copied once per side into the
+scratch folder:
+
+* ``express`` -- the template's own ``server.js`` in production:
+  ``npm install && npm run build`` with the system's npm (``vite build`` of
+  the client and of ``src/entry-server.tsx``), then ``NODE_ENV=production
+  node server.js`` (Express 5, ``compression()``, ``sirv``, the built
+  template and ``dist/server/entry-server.js``). One Node process, as the
+  template runs. Node is used for this side only; a preload
+  (``bench-loopback.mjs``) makes its ``listen()`` bind 127.0.0.1.
+* ``flask-vite`` -- ``app.py`` next to ``frontend/`` (the template's files,
+  dependencies installed with flask-vite's own installer), built with
+  ``flask vite build`` (client + ``dist/server/entry-server.js`` for V8),
+  no Node at any stage. One view, the Flask translation of ``server.js``'s
+  production branch: ``vite.render("src/entry-server.tsx", url=...)``.
+  Served by ``gunicorn -k gevent -w 2`` (no access log), the renderer pool
+  per worker set by the row:
+
+  - ``flask-vite`` -- the defaults (``VITE_SSR_WORKERS=2``, batching on);
+  - ``flask-vite-w1`` -- ``VITE_SSR_WORKERS=1``;
+  - ``flask-vite-nobatch`` -- ``VITE_SSR_BATCH=1`` (one round trip per render);
+  - ``flask-vite-norecycle`` -- ``VITE_SSR_MAX_RENDERS=0`` (renderers never replaced).
+
+Each of ``--rounds`` rounds starts every row's server once, in an order
+that alternates between rounds (the machine may be shared: a burst of other
+work lands in one round, not in one row); the table shows medians over
+rounds. Per row and round: the page is checked (200, ``Count is``, the
+built script tag), then ``--warmup`` seconds of load (JIT, renderer start),
+then ``GET /`` for ``--duration`` seconds with ``--connections`` keep-alive
+connections: requests/s and latency p50/p99 from ``wrk`` (Debian's; the
+benchmark runs ``apt-get install -y wrk`` if it is missing and it may,
+else a Python load generator, one thread per connection), any non-200 or
+socket error counted. The CPU time of every process of the server (gunicorn
+master and workers, V8 renderers; node) over the measured span is reported
+in cores, and per request (CPU ms/request: less sensitive than requests/s
+to other work on a shared machine; on an idle machine with C cores the
+ceiling is about C / that).
+
+Usage (from the repository root, with the project's virtualenv)::
+
+    .venv/bin/python benchmarks/ssr_prod.py [--connections 10] [--duration 10]
+        [--warmup 3] [--rounds 3] [--rows express,flask-vite,...]
+        [--work /tmp/flask-vite-bench/ssr-prod] [--fresh]
+
+Every process started here (each server's process group, and descendants
+that left it, such as the renderers, which have their own session) is killed
+at the end, also when a row fails.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import http.client
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import typing as t
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+TEMPLATE = ("create-vite-extra", "5.0.3", "template-ssr-react-ts")
+ROWS: dict[str, dict[str, str]] = {
+    "express": {},
+    "flask-vite": {},
+    "flask-vite-w1": {"VITE_SSR_WORKERS": "1"},
+    "flask-vite-nobatch": {"VITE_SSR_BATCH": "1"},
+    "flask-vite-norecycle": {"VITE_SSR_MAX_RENDERS": "0"},
+}
+DEFAULT_ROWS = "express,flask-vite,flask-vite-w1,flask-vite-nobatch"
+
+APP_PY = '''\
+"""create-vite-extra's server.js, production branch, in Flask."""
+import os
+
+from flask import Flask, Response, request
+
+from flask_vite import FlaskVite
+
+vite = FlaskVite()
+
+
+def create_app() -> Flask:
+    app = Flask(__name__)
+    app.config.update(VITE_ROOT="frontend", VITE_APP_TYPE="custom",
+                      VITE_SSR_ENTRY="/src/entry-server.tsx")
+    for key in ("VITE_SSR_WORKERS", "VITE_SSR_BATCH", "VITE_SSR_MAX_RENDERS"):
+        if key in os.environ:
+            app.config[key] = int(os.environ[key])
+    vite.init_app(app)
+
+    @app.get("/__pool")
+    def pool_stats() -> dict:
+        """For the benchmark's report: this worker's renderer pool."""
+        renderer = app.extensions["vite"].production
+        pools = list(renderer.pools().values()) if renderer else []
+        stats = pools[0].stats() if pools else None
+        return {"pid": os.getpid(), "renders": stats.renders if stats else 0,
+                "round_trips": stats.round_trips if stats else 0}
+
+    @app.get("/", defaults={"path": ""})
+    @app.get("/<path:path>")
+    def page(path: str) -> Response:
+        return Response(vite.render("src/entry-server.tsx", url=request.full_path.rstrip("?")),
+                        mimetype="text/html")
+
+    return app
+
+
+app = create_app()
+'''
+
+LOOPBACK_MJS = """\
+// Benchmark only: listen() without a host binds 127.0.0.1, not every interface.
+import http from 'node:http'
+const listen = http.Server.prototype.listen
+http.Server.prototype.listen = function (...args) {
+  if (typeof args[0] === 'number' || typeof args[0] === 'string') {
+    if (args.length === 1 || typeof args[1] === 'function') args.splice(1, 0, '127.0.0.1')
+  }
+  return listen.apply(this, args)
+}
+"""
+
+WRK_LUA = """\
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('BENCH_JSON {"requests":%d,"duration_us":%d,"bytes":%d,' ..
+    '"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d,"p50":%d,"p99":%d}\\n',
+    summary.requests, summary.duration, summary.bytes, e.connect, e.read, e.write, e.status,
+    e.timeout, latency:percentile(50), latency:percentile(99)))
+end
+"""
+
+
+# -- setup -----------------------------------------------------------------------------
+
+
+def run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> None:
+    proc = subprocess.run(cmd, cwd=cwd, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}) in {cwd}:\n{proc.stdout[-3000:]}")
+
+
+def prepare(work: Path, rows: t.Sequence[str], fresh: bool) -> dict[str, Path]:
+    from tests.apps import template_source
+
+    source = template_source(TEMPLATE[:2], TEMPLATE[2])
+    folders: dict[str, Path] = {}
+    if "express" in rows:
+        folder = work / "express"
+        if fresh:
+            shutil.rmtree(folder, ignore_errors=True)
+        if not (folder / "dist" / "server" / "entry-server.js").is_file():
+            shutil.rmtree(folder, ignore_errors=True)
+            shutil.copytree(source, folder)
+            print("express: npm install && npm run build", flush=True)
+            run(["npm", "install", "--no-audit", "--no-fund"], folder)
+            run(["npm", "run", "build"], folder)
+        (folder / "bench-loopback.mjs").write_text(LOOPBACK_MJS)
+        folders["express"] = folder
+    if any(r.startswith("flask-vite") for r in rows):
+        folder = work / "flask"
+        root = folder / "frontend"
+        if fresh:
+            shutil.rmtree(folder, ignore_errors=True)
+        if not (root / "dist" / "server" / "entry-server.js").is_file():
+            from flask_vite.npm.installer import install
+
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+            shutil.copytree(source, root)
+            print("flask-vite: install (flask-vite's installer) and flask vite build", flush=True)
+            install(root, production=True)
+            (folder / "app.py").write_text(APP_PY)
+            run([sys.executable, "-m", "flask", "--app", "app", "vite", "build"], folder,
+                {"PYTHONPATH": str(REPO)})
+        (folder / "app.py").write_text(APP_PY)
+        folders["flask-vite"] = folder
+    return folders
+
+
+# -- servers ---------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def descendants(pid: int) -> set[int]:
+    """``pid`` and every process below it (by parent pid, whatever their session)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            children.setdefault(int(fields[1]), []).append(int(entry))
+    found, todo = {pid}, [pid]
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def cpu_seconds(pids: t.Iterable[int]) -> float:
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+class Server:
+    """A server in its own process group; everything below it is killed at the end."""
+
+    def __init__(self, row: str, folders: dict[str, Path], log: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.log = log.open("w")
+        if row == "express":
+            cmd = ["node", "--import", "./bench-loopback.mjs", "server.js"]
+            cwd, env = folders["express"], {"NODE_ENV": "production", "PORT": str(self.port)}
+        else:
+            cmd = [sys.executable, "-m", "gunicorn", "-k", "gevent", "-w", "2",
+                   "-b", f"127.0.0.1:{self.port}", "--log-level", "warning", "app:app"]
+            cwd, env = folders["flask-vite"], {"PYTHONPATH": str(REPO), **ROWS[row]}
+        self.process = subprocess.Popen(cmd, cwd=cwd, env={**os.environ, **env}, stdout=self.log,
+                                        stderr=subprocess.STDOUT, start_new_session=True)
+        self.seen: set[int] = set()
+        deadline = time.monotonic() + 60
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{row} exited:\n{log.read_text()[-3000:]}")
+            try:
+                status, _ = get(self.url, timeout=5)
+                if status == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{row} did not answer:\n{log.read_text()[-3000:]}")
+            time.sleep(0.1)
+
+    def pids(self) -> set[int]:
+        found = descendants(self.process.pid)
+        self.seen |= found
+        return found
+
+    def stop(self) -> None:
+        self.seen |= descendants(self.process.pid)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(15)
+        except subprocess.TimeoutExpired:
+            pass
+        for pid in self.seen:  # by id: renderers left their group
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(5)
+        self.log.close()
+
+
+def get(url: str, timeout: float = 30.0) -> tuple[int, str]:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=timeout)
+    try:
+        conn.request("GET", parts.path or "/")
+        r = conn.getresponse()
+        return r.status, r.read().decode()
+    finally:
+        conn.close()
+
+
+# -- load --------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class Load:
+    tool: str
+    requests: int
+    seconds: float
+    errors: int
+    p50: float
+    p99: float
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+def ensure_wrk(allow_install: bool) -> str | None:
+    found = shutil.which("wrk")
+    if found or not allow_install or not shutil.which("apt-get") or os.geteuid() != 0:
+        return found
+    print("wrk is missing: apt-get install -y wrk", flush=True)
+    subprocess.run(["apt-get", "install", "-y", "wrk"], stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, check=False)
+    return shutil.which("wrk")
+
+
+def load_wrk(wrk: str, url: str, connections: int, duration: float, script: Path) -> Load:
+    cmd = [wrk, f"-t{min(2, connections)}", f"-c{connections}", f"-d{max(duration, 1):.0f}s",
+           "--timeout", "30s", "-s", str(script), url]
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          check=False, timeout=duration + 60)
+    found = re.search(r"^BENCH_JSON (.*)$", proc.stdout, re.MULTILINE)
+    if proc.returncode != 0 or not found:
+        raise RuntimeError(f"wrk failed ({proc.returncode}):\n{proc.stdout[-2000:]}")
+    s = json.loads(found.group(1))
+    errors = s["connect"] + s["read"] + s["write"] + s["status"] + s["timeout"]
+    return Load("wrk", s["requests"], s["duration_us"] / 1e6, errors, s["p50"] / 1e6, s["p99"] / 1e6)
+
+
+def load_python(url: str, connections: int, duration: float) -> Load:
+    """One thread per keep-alive connection, requests back to back."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    latencies: list[list[float]] = [[] for _ in range(connections)]
+    errors = [0] * connections
+    barrier = threading.Barrier(connections + 1)
+    deadline = [0.0]
+
+    def worker(i: int) -> None:
+        conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
+        barrier.wait()
+        while time.perf_counter() < deadline[0]:
+            started = time.perf_counter()
+            try:
+                conn.request("GET", parts.path or "/")
+                r = conn.getresponse()
+                r.read()
+            except (OSError, http.client.HTTPException):
+                errors[i] += 1
+                conn.close()
+                conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
+                continue
+            latencies[i].append(time.perf_counter() - started)
+            errors[i] += r.status != 200
+        conn.close()
+
+    threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(connections)]
+    for th in threads:
+        th.start()
+    deadline[0] = time.perf_counter() + duration
+    began = time.perf_counter()
+    barrier.wait()
+    for th in threads:
+        th.join()
+    lat = sorted(x for xs in latencies for x in xs)
+
+    def pct(q: float) -> float:
+        return lat[min(len(lat) - 1, int(q * len(lat)))] if lat else float("nan")
+
+    return Load("python threads", len(lat), time.perf_counter() - began, sum(errors), pct(0.5), pct(0.99))
+
+
+@dataclasses.dataclass
+class Result:
+    rps: list[float] = dataclasses.field(default_factory=list)
+    p50: list[float] = dataclasses.field(default_factory=list)
+    p99: list[float] = dataclasses.field(default_factory=list)
+    cores: list[float] = dataclasses.field(default_factory=list)
+    per_trip: list[float] = dataclasses.field(default_factory=list)
+    errors: int = 0
+    tool: str = ""
+
+
+def pool_stats(url: str, row: str) -> dict[int, tuple[int, int]]:
+    """Renders and round trips of each gunicorn worker's pool (both are seen
+    after a few requests: the kernel spreads connections over the workers)."""
+    found: dict[int, tuple[int, int]] = {}
+    if row == "express":
+        return found
+    for _ in range(40):
+        data = json.loads(get(url + "__pool")[1])
+        found[data["pid"]] = (data["renders"], data["round_trips"])
+        if len(found) == 2:
+            break
+    return found
+
+
+def check_page(row: str, html: str) -> None:
+    if "Count is <!-- -->0" not in html or 'crossorigin src="/assets/' not in html:
+        raise RuntimeError(f"{row}: not the expected page:\n{html[:2000]}")
+
+
+def one_row(row: str, folders: dict[str, Path], args: argparse.Namespace, wrk: str | None,
+            script: Path, result: Result) -> None:
+    server = Server(row, folders, args.work / f"{row}.log")
+    try:
+        status, html = get(server.url)
+        if status != 200:
+            raise RuntimeError(f"{row}: status {status}")
+        check_page(row, html)
+
+        def load(seconds: float) -> Load:
+            if wrk:
+                return load_wrk(wrk, server.url, args.connections, seconds, script)
+            return load_python(server.url, args.connections, seconds)
+
+        load(args.warmup)
+        pids = server.pids()
+        pools_before = pool_stats(server.url, row)
+        cpu_before = cpu_seconds(pids)
+        measured = load(args.duration)
+        cores = (cpu_seconds(server.pids()) - cpu_before) / measured.seconds
+        pools_after = pool_stats(server.url, row)
+        trips = sum(pools_after.get(p, (0, 0))[1] - pools_before.get(p, (0, 0))[1] for p in pools_after)
+        renders = sum(pools_after.get(p, (0, 0))[0] - pools_before.get(p, (0, 0))[0] for p in pools_after)
+        per_trip = renders / trips if trips else float("nan")
+        result.per_trip.append(per_trip)
+        result.rps.append(measured.rps)
+        result.p50.append(measured.p50)
+        result.p99.append(measured.p99)
+        result.cores.append(cores)
+        result.errors += measured.errors
+        result.tool = measured.tool
+        print(f"  {row:22} {measured.rps:8.0f} req/s  p50 {measured.p50 * 1000:6.2f} ms  "
+              f"p99 {measured.p99 * 1000:7.2f} ms  server {cores:4.2f} cores  renders/trip {per_trip:.1f}  "
+              f"errors {measured.errors}",
+              flush=True)
+    finally:
+        server.stop()
+
+
+def versions(folders: dict[str, Path]) -> str:
+    parts = [f"Python {platform.python_version()}", f"{os.cpu_count()} CPUs"]
+    with contextlib.suppress(Exception):
+        import gunicorn  # type: ignore[import-untyped]
+        parts.append(f"gunicorn {gunicorn.__version__}")
+    with contextlib.suppress(Exception):
+        from importlib.metadata import version
+        parts.append(f"mini-racer {version('mini-racer')}")
+    if "express" in folders:
+        with contextlib.suppress(Exception):
+            node = subprocess.run(["node", "--version"], capture_output=True, text=True,
+                                  check=False).stdout.strip()
+            parts.append(f"Node {node}")
+        for package in ("express", "vite", "react-dom"):
+            with contextlib.suppress(Exception):
+                data = json.loads((folders["express"] / "node_modules" / package / "package.json").read_text())
+                parts.append(f"{package} {data['version']}")
+    return ", ".join(parts)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--connections", type=int, default=10)
+    parser.add_argument("--duration", type=float, default=10.0)
+    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rows", default=DEFAULT_ROWS)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/flask-vite-bench/ssr-prod"))
+    parser.add_argument("--fresh", action="store_true", help="Install and build again.")
+    parser.add_argument("--no-install-wrk", action="store_true")
+    args = parser.parse_args()
+    rows = [r.strip() for r in args.rows.split(",") if r.strip()]
+    unknown = [r for r in rows if r not in ROWS]
+    if unknown:
+        parser.error(f"unknown rows {unknown}; known: {', '.join(ROWS)}")
+    args.work.mkdir(parents=True, exist_ok=True)
+    folders = prepare(args.work, rows, args.fresh)
+    wrk = ensure_wrk(not args.no_install_wrk)
+    script = args.work / "bench.lua"
+    script.write_text(WRK_LUA)
+    results = {row: Result() for row in rows}
+    for round_ in range(args.rounds):
+        order = rows if round_ % 2 == 0 else rows[::-1]
+        print(f"round {round_ + 1}/{args.rounds}", flush=True)
+        for row in order:
+            one_row(row, folders, args, wrk, script, results[row])
+
+    print()
+    print(f"GET / of {'/'.join(TEMPLATE[:2])} {TEMPLATE[2]}, {args.connections} connections, "
+          f"{args.duration:g} s x {args.rounds} rounds (medians), load: {results[rows[0]].tool}")
+    print(versions(folders))
+    print()
+    base = statistics.median(results["express"].rps) if "express" in results else None
+    print("| server | req/s | p50 ms | p99 ms | server CPU (cores) | CPU ms/request | renders/round trip "
+          "| errors | vs Express |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for row in rows:
+        r = results[row]
+        rps = statistics.median(r.rps)
+        ratio = f"{rps / base:.2f}x" if base else "-"
+        label = "Express (node server.js)" if row == "express" else f"{row} (gunicorn -k gevent -w 2)"
+        per_request = statistics.median(c / q for c, q in zip(r.cores, r.rps)) * 1000
+        print(f"| {label} | {rps:.0f} | {statistics.median(r.p50) * 1000:.2f} | "
+              f"{statistics.median(r.p99) * 1000:.2f} | {statistics.median(r.cores):.2f} | "
+              f"{per_request:.3f} | {'-' if row == 'express' else f'{statistics.median(r.per_trip):.1f}'} | "
+              f"{r.errors} | {ratio} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
