@@ -413,8 +413,10 @@ class RendererPool:
                     logger.warning("a batch of %d SSR renders was stopped (%s); running them one by one",
                                    len(batch), type(e).__name__)
                     fatal, results = True, None
-                except SsrError:
-                    results = None  # e.g. a result that is not JSON: same as above
+                except Exception:  # noqa: BLE001 - each call runs alone and reports its own
+                    # A result that is not JSON, arguments that are not (then
+                    # nothing was sent): only the call at fault should fail.
+                    results = None
                 if results is not None and len(results) == len(batch):
                     for job, (ok, value) in zip(batch, results):
                         if ok:

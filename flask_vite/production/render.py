@@ -47,7 +47,14 @@ class MissingBuildError(ViteError):
 
 def render_page(state: ViteState, entry: str, *, url: str, props: t.Any = None,
                 template: str = "index.html") -> str:
-    """The page for ``url``: dev or production, by ``state``'s settings."""
+    """The page for ``url``: dev or production, by ``state``'s settings.
+
+    A trailing ``?`` (Flask's ``request.full_path`` when there is no query
+    string) is dropped: the entry gets the URL as Express's
+    ``req.originalUrl`` gives it.
+    """
+    if url.endswith("?") and url.count("?") == 1:
+        url = url[:-1]
     args: list[t.Any] = [url] if props is None else [url, props]
     if state.dev_server is not None:
         return _render_dev(state, entry, args, template)

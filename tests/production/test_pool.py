@@ -35,7 +35,8 @@ async function later(url) {
   return { html: "<p>" + url + "</p>" };
 }
 function renders() { return count; }
-module.exports = { render, later, renders };
+function slow() { const end = Date.now() + 200; while (Date.now() < end) {} return 1; }
+module.exports = { render, later, renders, slow };
 """
 
 
@@ -75,7 +76,12 @@ def test_queued_calls_are_batched_and_each_gets_its_own_result(pool: RendererPoo
     stats = pool.stats()
     assert stats.renders == 201
     assert stats.batched > 0 and stats.round_trips < stats.renders
-    assert stats.idle == 2 and stats.waiting == 0
+    assert stats.waiting == 0
+    # Both renderers free once the second one has booted (in the background).
+    deadline = time.monotonic() + 30
+    while pool.stats().idle != 2:
+        assert time.monotonic() < deadline, pool.stats()
+        time.sleep(0.01)
 
 
 def test_batching_can_be_turned_off() -> None:
@@ -201,3 +207,32 @@ def test_a_runaway_render_does_not_hold_up_the_others() -> None:
             assert pool.call("render", [f"/during/{i}"])["html"] == f"<p>/during/{i}</p>"
             assert time.monotonic() - started < 0.5
         looping.join()
+
+
+def test_arguments_that_are_not_json_fail_only_their_own_call() -> None:
+    # One renderer, kept busy while the calls queue, then one batch for all.
+    with make_pool(size=1, max_batch=64, batch_budget=10.0) as pool:
+        pool.call("render", ["/warm"])
+        busy = threading.Thread(target=pool.call, args=("slow",))
+        busy.start()
+        time.sleep(0.05)
+        results: list[t.Any] = [None] * 30
+
+        def one(i: int) -> None:
+            props: t.Any = {"bad": {1, 2}} if i == 7 else {"i": i}
+            try:
+                results[i] = pool.call("render", [f"/{i}", props])
+            except Exception as e:  # noqa: BLE001
+                results[i] = e
+
+        threads = [threading.Thread(target=one, args=(i,)) for i in range(30)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        busy.join()
+        assert pool.stats().batched >= 30
+        assert isinstance(results[7], TypeError)
+        for i, result in enumerate(results):
+            if i != 7:
+                assert result == {"html": f"<p>/{i}</p>", "head": json.dumps({"i": i}, separators=(",", ":"))}
