@@ -86,6 +86,9 @@ class SsrRunner:
         self.collector = SsrModuleCollector(environment)
         self._process: SsrProcess | None = None
         self._lock = threading.RLock()
+        #: (url, child spawn count) → exports, valid while nothing is re-sent.
+        self._imported: dict[tuple[str, int], ModuleExports] = {}
+        self._shipped_changes = False
 
     @property
     def process(self) -> SsrProcess:
@@ -103,8 +106,18 @@ class SsrRunner:
     def import_(self, url: str) -> ModuleExports:
         """Run ``url`` (if it or a module it imports changed) and return its exports."""
         url = _normalise(url)
-        module = self._run(lambda process: process.import_(url), ship=url)
-        return ModuleExports(self, url, module)
+        return self._run(lambda process: self._import(process, url), ship=url)
+
+    def _import(self, process: SsrProcess, url: str) -> ModuleExports:
+        # Nothing sent and the same child as last time: its instance (and so
+        # its exports) is still there; skip a round trip to V8 per request.
+        key = (url, process.spawn_count)
+        cached = self._imported.get(key)
+        if cached is not None and not self._shipped_changes:
+            return cached
+        exports = ModuleExports(self, url, process.import_(url))
+        self._imported = {key: exports} if self._shipped_changes else {**self._imported, key: exports}
+        return exports
 
     def call(self, url: str, name: str, args: list[t.Any], *, timeout: float | None = None) -> t.Any:
         return self._run(lambda process: process.call(url, name, args, timeout=timeout))
@@ -117,12 +130,14 @@ class SsrRunner:
         in the modules ``ship`` reaches; JS errors come back source-mapped."""
         with self._lock:
             process = self.process
+            self._shipped_changes = False
             if ship is not None:
                 changes = self.collector.collect(ship)
                 if changes.invalidate:
                     process.invalidate(changes.invalidate)
                 if changes.define:
                     process.define_modules(changes.define)
+                self._shipped_changes = bool(changes.invalidate or changes.define)
             try:
                 return action(process)
             except SsrError as e:
@@ -167,6 +182,7 @@ class SsrRunner:
         with self._lock:
             process, self._process = self._process, None
             self.collector.reset()
+            self._imported = {}
         if process is not None:
             process.close()
 
