@@ -21,6 +21,8 @@ def load_and_check(page: Page, url: str) -> None:
     page.goto(url, wait="load")
     # Every module request is done once the counter button is rendered.
     page.wait_for("document.querySelector('button.counter') !== null")
+    # Images load after the modules; wait for them rather than race them.
+    page.wait_for("document.images.length >= 3 && [...document.images].every(i => i.complete)")
     assert page.console_errors == [], page.console_errors
     assert page.failed_requests == [], page.failed_requests
     # Images loaded (hero.png, the framework logo, the Vite logo).
