@@ -202,6 +202,24 @@ def access_denied(
     )
 
 
+def serve_checked_file(server: DevServer, request: Request, pathname: str,
+                       path: Path | None) -> Response | None:
+    """Serve ``path`` (the file the decoded URL path ``pathname`` names) if the
+    path-safety rules allow it: 403 when denied, ``None`` (fall through) when
+    it is outside the allowed folders or not a file."""
+    from .. import fs
+
+    if path is None:
+        return None
+    access, reason = fs.explain_access(server, path)
+    if access is fs.Access.DENIED:
+        return access_denied(server, pathname, reason, path)
+    real = fs.real_path(path)
+    if access is fs.Access.ALLOWED and real.is_file():
+        return send_path(request, real)
+    return None
+
+
 def add_vary(response: Response, *names: str) -> None:
     """Add header names to ``Vary`` without duplicating them."""
     current = [v.strip() for v in response.headers.get("Vary", "").split(",") if v.strip()]

@@ -7,7 +7,7 @@ from flask import Request, Response
 
 from .. import fs
 from ..urls import FS_PREFIX, clean_url, decode_uri_if_possible
-from .common import Handler, access_denied, request_url, send_path
+from .common import Handler, request_url, serve_checked_file
 
 if t.TYPE_CHECKING:
     from ..dev_server import DevServer
@@ -29,15 +29,6 @@ def make_serve_raw_fs(server: DevServer) -> Handler:
         pathname = decode_uri_if_possible(clean_url(url))
         if pathname is None:
             return None
-        path = fs.url_to_path(server, pathname)
-        if path is None:
-            return None
-        access, reason = fs.explain_access(server, path)
-        if access is fs.Access.DENIED:
-            return access_denied(server, pathname, reason, path)
-        real = fs.real_path(path)
-        if access is fs.Access.ALLOWED and real.is_file():
-            return send_path(request, real)
-        return None
+        return serve_checked_file(server, request, pathname, fs.url_to_path(server, pathname))
 
     return vite_serve_raw_fs

@@ -7,7 +7,7 @@ from flask import Request, Response
 
 from .. import fs
 from ..urls import clean_url, decode_uri_if_possible, extname, is_internal_request
-from .common import Handler, access_denied, request_url, send_path
+from .common import Handler, request_url, serve_checked_file
 
 if t.TYPE_CHECKING:
     from ..dev_server import DevServer
@@ -37,15 +37,6 @@ def make_serve_static(server: DevServer) -> Handler:
         pathname = decode_uri_if_possible(cleaned)
         if pathname is None:
             return None
-        path = fs.safe_join(root, pathname)
-        if path is None:
-            return None
-        access, reason = fs.explain_access(server, path)
-        if access is fs.Access.DENIED:
-            return access_denied(server, pathname, reason, path)
-        real = fs.real_path(path)
-        if access is fs.Access.ALLOWED and real.is_file():
-            return send_path(request, real)
-        return None
+        return serve_checked_file(server, request, pathname, fs.safe_join(root, pathname))
 
     return vite_serve_static
