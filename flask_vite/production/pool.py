@@ -20,9 +20,11 @@ What keeps one bad render from harming the server:
   with its child (:class:`~flask_vite.ssr.errors.SsrTimeout`);
 - a heap limit (``heap_limit_mb``): a runaway allocation ends the child, not
   the web worker (:class:`~flask_vite.ssr.errors.SsrOutOfMemory`);
-- a renderer that failed that way, or that served ``max_renders`` renders
-  (slow leaks in module state), is warmed up again or replaced in the
-  background before it takes the next request.
+- a renderer that failed that way is warmed up again in the background
+  (its child was replaced) before it takes the next request;
+- after ``max_renders`` renders (slow leaks in module state) a replacement
+  is started and loaded in the background while the renderer keeps
+  serving, and takes its place between two renders: recycling never stalls.
 
 **Which renderer.** The first renderer takes the work; the next one is used
 when those before it have been busy for longer than a few batch times (a
@@ -155,6 +157,10 @@ class _Renderer:
         #: The current process has not loaded the bundle (new, or its child was
         #: replaced after a fatal error): warm it up before it takes requests.
         self.cold = True
+        #: Its replacement after ``max_renders``, loaded and ready to take over.
+        self.standby: SsrProcess | None = None
+        #: A replacement is being prepared.
+        self.preparing = False
 
 
 class _Local:
@@ -300,7 +306,7 @@ class RendererPool:
             return
         with local.cond:
             local.closed = True
-            processes = [r.process for r in local.renderers if r.process is not None]
+            processes = [p for r in local.renderers for p in (r.process, r.standby) if p is not None]
             warmers = list(local.warmers)
             local.idle.clear()
             local.cond.notify_all()
@@ -345,7 +351,7 @@ class RendererPool:
         """Boot every renderer at once (called with the lock held)."""
         local.started = True
         for renderer in local.renderers:
-            self._warm_later(local, renderer, replace=True)
+            self._in_background(local, self._start_renderer, renderer, "start")
 
     # -- batches ----------------------------------------------------------------------
 
@@ -436,20 +442,21 @@ class RendererPool:
                 if len(batch) > 1:
                     local.batched += len(batch)
                 renderer.renders += len(batch)
+                renderer.busy_since = None
                 if fatal:
                     local.fatal += 1
                     renderer.cold = True
-                recycle = bool(self.max_renders) and renderer.renders >= self.max_renders
-                if local.closed:
-                    pass
-                elif recycle or renderer.cold:
-                    if recycle:
-                        local.recycled += 1
-                    self._warm_later(local, renderer, replace=recycle)
+                if (self.max_renders and renderer.renders >= self.max_renders and not local.closed
+                        and not renderer.preparing and renderer.standby is None):
+                    renderer.preparing = True
+                    self._in_background(local, self._prepare, renderer, "replace")
+                if renderer.cold and renderer.standby is None and not local.closed:
+                    self._in_background(local, self._warm, renderer, "warm")
+                    old = None
                 else:
-                    local.idle.append(renderer)
-                renderer.busy_since = None
-                local.cond.notify_all()
+                    old = self._release(local, renderer)
+            if old is not None:
+                old.close()
 
     def _call_one(self, process: SsrProcess, job: _Job) -> bool:
         """Run one call; returns whether it ended the renderer's child."""
@@ -480,42 +487,88 @@ class RendererPool:
         process.define_modules({**self.modules, CALL_MANY_URL: _CALL_MANY_FILE.read_text("utf-8")})
         return process
 
-    def _warm_later(self, local: _Local, renderer: _Renderer, *, replace: bool) -> None:
-        """Get ``renderer`` ready in the background (lock held): a new process
-        if ``replace``, then the bundle loaded; it rejoins the idle list after.
+    def _in_background(self, local: _Local, target: t.Callable[[_Local, _Renderer], None],
+                       renderer: _Renderer, what: str) -> None:
+        """Run ``target(local, renderer)`` in a thread (lock held).
 
         A thread (a greenlet under gevent): the caller that noticed the need
-        answers its own request at once instead of waiting a second for V8.
+        answers its own request at once instead of waiting for V8 to start.
         """
-        thread = threading.Thread(target=self._warm, args=(local, renderer, replace),
-                                  name=f"flask-vite-ssr-warm-{renderer.index}", daemon=True)
+        thread = threading.Thread(target=target, args=(local, renderer),
+                                  name=f"flask-vite-ssr-{what}-{renderer.index}", daemon=True)
         local.warmers.add(thread)
         thread.start()
 
-    def _warm(self, local: _Local, renderer: _Renderer, replace: bool) -> None:
-        old: SsrProcess | None = None
+    def _release(self, local: _Local, renderer: _Renderer) -> SsrProcess | None:
+        """Put ``renderer`` back in service (lock held), on its replacement if
+        one is ready. Returns the process it replaced, to close outside the lock."""
+        old = None
+        if renderer.standby is not None:
+            old, renderer.process, renderer.standby = renderer.process, renderer.standby, None
+            renderer.renders = 0
+            renderer.cold = False
+            local.recycled += 1
+        if local.closed:
+            return old
+        local.idle.append(renderer)
+        local.cond.notify_all()
+        return old
+
+    def _load(self, process: SsrProcess) -> None:
+        """Evaluate the bundle in ``process`` now, not in the first render."""
         try:
-            if replace:
-                with local.cond:
-                    if local.closed:
-                        return
-                    old, renderer.process = renderer.process, self._new_process()
-                    renderer.renders = 0
-            process = renderer.process
-            assert process is not None
-            try:
-                process.import_(self.entry, timeout=max(self.timeout, self.startup_timeout))
-            except Exception as e:  # noqa: BLE001 - the first render reports it
-                logger.warning("the SSR bundle %s failed to load in a new renderer: %s", self.entry, e)
-            if old is not None:
-                old.close()
+            process.import_(self.entry, timeout=max(self.timeout, self.startup_timeout))
+        except Exception as e:  # noqa: BLE001 - the first render reports it
+            logger.warning("the SSR bundle %s failed to load in a new renderer: %s", self.entry, e)
+
+    def _start_renderer(self, local: _Local, renderer: _Renderer) -> None:
+        """First boot of a renderer (in the background)."""
+        with local.cond:
+            if local.closed:
+                local.warmers.discard(threading.current_thread())
+                return
+            # Started under the lock: close() sees it and stops it.
+            renderer.process = self._new_process()
+        self._warm(local, renderer)
+
+    def _warm(self, local: _Local, renderer: _Renderer) -> None:
+        """Load the bundle in ``renderer``'s (new or respawned) child, then
+        put it back in service."""
+        try:
+            if renderer.process is not None:
+                self._load(renderer.process)
         finally:
             with local.cond:
                 local.warmers.discard(threading.current_thread())
                 renderer.cold = False
+                old = self._release(local, renderer)
                 closed = local.closed
-                if not closed:
-                    local.idle.append(renderer)
-                local.cond.notify_all()
+            if old is not None:
+                old.close()
             if closed and renderer.process is not None:
                 renderer.process.close()  # made while close() was running
+
+    def _prepare(self, local: _Local, renderer: _Renderer) -> None:
+        """Start and load ``renderer``'s replacement while it keeps serving;
+        it takes over when the renderer is next free."""
+        new: SsrProcess | None = None
+        try:
+            with local.cond:
+                if local.closed:
+                    return
+                new = self._new_process()
+            self._load(new)
+        finally:
+            with local.cond:
+                local.warmers.discard(threading.current_thread())
+                renderer.preparing = False
+                old = None
+                if new is not None and not local.closed:
+                    renderer.standby, new = new, None
+                    if renderer in local.idle:
+                        # Free right now: switch at once.
+                        local.idle.remove(renderer)
+                        old = self._release(local, renderer)
+            for process in (old, new):
+                if process is not None:
+                    process.close()

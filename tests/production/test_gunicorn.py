@@ -87,14 +87,19 @@ class Gunicorn:
     def text(self) -> str:
         return self.log_path.read_text()
 
-    def pids(self, tries: int = 20) -> tuple[set[int], set[int]]:
-        """Web worker and renderer pids seen over a few requests (either worker may answer)."""
+    def pids(self, workers: int = 2) -> tuple[set[int], set[int]]:
+        """Web worker and renderer pids, asked until every worker answered
+        (concurrent requests: an idle sync worker may take every sequential one)."""
         web: set[int] = set()
         renderers: set[int] = set()
-        for _ in range(tries):
-            found = json.loads(get(self.base + "/__pids")[1])
-            web.add(found["web"])
-            renderers.update(found["renderers"])
+        with concurrent.futures.ThreadPoolExecutor(max_workers=8) as executor:
+            for _ in range(25):
+                for _status, body in executor.map(lambda _: get(self.base + "/__pids"), range(8)):
+                    found = json.loads(body)
+                    web.add(found["web"])
+                    renderers.update(found["renderers"])
+                if len(web) >= workers:
+                    break
         return web, renderers
 
     def stop(self) -> None:

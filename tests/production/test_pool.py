@@ -114,18 +114,27 @@ def test_only_the_culprit_of_a_batch_fails() -> None:
         assert pool.call("render", ["/after"]) == {"html": "<p>/after</p>", "head": ""}
 
 
-def test_renderers_are_replaced_after_max_renders() -> None:
+def test_renderers_are_replaced_after_max_renders_without_a_stall() -> None:
     with make_pool(size=1, max_renders=5, max_batch=1) as pool:
-        first = pool.stats()
         pool.call("render", ["/"])
         pids = set(pool.stats().pids)
-        for i in range(12):
+        deadline = time.monotonic() + 60
+        slowest = 0.0
+        i = 0
+        while pool.stats().recycled < 2:
+            assert time.monotonic() < deadline, pool.stats()
+            started = time.monotonic()
             assert pool.call("render", [f"/{i}"])["html"] == f"<p>/{i}</p>"
-            # The module state starts again with each new renderer.
-            assert pool.call("renders") <= 5
-        stats = pool.stats()
-        assert stats.recycled >= 2 and first.recycled == 0
-        assert not pids & set(stats.pids)
+            slowest = max(slowest, time.monotonic() - started)
+            i += 1
+        # Each replacement was started and loaded while the old renderer went
+        # on serving (more than max_renders each), and no render waited for
+        # a boot (loose bound: the machine may be busy).
+        assert i > 2 * 5 + 2
+        assert slowest < 1.0, slowest
+        assert not pids & set(pool.stats().pids)
+        # Module state starts again with each replacement.
+        assert pool.call("renders") < i
 
 
 def test_a_call_waits_for_a_free_renderer_then_gives_up() -> None:
