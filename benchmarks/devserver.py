@@ -10,23 +10,26 @@ Sides, each started as its own process (own process group) on 127.0.0.1:
 
 * ``flask-vite`` -- ``python app.py PORT`` in a Flask project folder (``app.py``
   next to ``frontend/``, the app's files): a Flask app that only calls
-  ``FlaskVite(app)`` with ``VITE_ROOT="frontend"``, ``VITE_DEV=True``, served
-  by werkzeug's ``run_simple(threaded=True)`` -- what ``flask run`` does, minus
-  the reloader and the debugger; werkzeug's request log is on, to a file.
-  Front-end dependencies installed with flask-vite's own installer
-  (``flask_vite.npm.installer.install(root, production=True)``). Its
-  ``.pyc`` files are written once (this machine sets
-  ``PYTHONDONTWRITEBYTECODE``; ``pip install`` would have compiled them).
+  ``FlaskVite(app, plugins=[react()])`` with ``VITE_ROOT="frontend"``,
+  ``VITE_DEV=True`` -- ``react()`` (``flask_vite.plugins.react``, React Fast
+  Refresh) because the app's ``vite.config.ts`` has ``@vitejs/plugin-react``;
+  a flask-vite without that plugin runs without it and the output says so --
+  served by werkzeug's ``run_simple(threaded=True)``: what ``flask run`` does,
+  minus the reloader and the debugger; werkzeug's request log is on, to a
+  file. Front-end dependencies installed with flask-vite's own installer
+  (``flask_vite.npm.installer.install(root, production=True)``). Its ``.pyc``
+  files are written once (this machine sets ``PYTHONDONTWRITEBYTECODE``;
+  ``pip install`` would have compiled them). ``--ref REF`` runs flask_vite/
+  as committed at REF (a snapshot in the scratch folder), so uncommitted
+  edits in the working tree cannot change it mid-run.
 * ``vite`` -- ``node server.mjs PORT``: ``createServer({server: {middlewareMode:
   true, hmr: {server}}, appType: 'spa'})`` + ``app.use(vite.middlewares)`` in
   Express 5; dependencies installed with the system's ``npm install`` (the
   app's ``package.json``, which has ``vite`` and ``@vitejs/plugin-react``;
   Express added with ``--no-save``). The app's ``vite.config.ts``
-  (``plugins: [react()]``) is used as is, so Vite also does React Fast
-  Refresh work (the ``/@react-refresh`` runtime, a preamble, registration
-  code in every component) that flask-vite does not do yet.
-* ``vite-plain`` (not run by default) -- the same, with ``configFile: false``:
-  Vite without any plugin, for a like-for-like look at that asymmetry.
+  (``plugins: [react()]``) is used as is.
+* ``flask-vite-plain``, ``vite-plain`` (not run by default) -- the same
+  without any plugin (no ``react()``; Vite with ``configFile: false``).
 
 Scenarios. "Loaded" means: the app's marker element is in the DOM (all
 static imports fetched and evaluated, React rendered: ``button.counter`` /
@@ -68,7 +71,7 @@ answered (status on the wire, ``cache`` = not requested) and the page size.
 Usage (from the repository root, with the project's virtualenv)::
 
     .venv/bin/python benchmarks/devserver.py [--runs 5] [--warm-runs 10]
-        [--apps react-ts,gen500] [--sides flask-vite,vite[,vite-plain]]
+        [--apps react-ts,gen500] [--sides flask-vite,vite[,flask-vite-plain,vite-plain]]
         [--work /tmp/flask-vite-bench] [--fresh] [--profile DIR]
 
 The scratch folder is reused between invocations (installs are skipped when
@@ -110,7 +113,7 @@ from tests.apps import CREATE_VITE, template_source
 from tests.browser import Browser, BrowserTimeout, Page
 
 DEFAULT_WORK = Path("/tmp/flask-vite-bench")
-SIDES = ("flask-vite", "vite", "vite-plain")
+SIDES = ("flask-vite", "vite", "flask-vite-plain", "vite-plain")
 DEFAULT_SIDES = ("flask-vite", "vite")
 APPS = ("react-ts", "gen500")
 #: Bump when the way the scratch folder is prepared changes.
@@ -126,7 +129,7 @@ EXPRESS_SPEC = "express@5"
 
 SERVER_MJS = """\
 // Vite in middleware mode inside a tiny Express server (the reference side).
-// BENCH_VITE_PLAIN=1: without the app's vite.config.ts (no plugins).
+// BENCH_PLAIN=1: without the app's vite.config.ts (no plugins).
 import http from 'node:http'
 import express from 'express'
 import { createServer } from 'vite'
@@ -135,7 +138,7 @@ const port = Number(process.argv[2])
 const app = express()
 const server = http.createServer(app)
 const vite = await createServer({
-  ...(process.env.BENCH_VITE_PLAIN === '1' ? { configFile: false } : {}),
+  ...(process.env.BENCH_PLAIN === '1' ? { configFile: false } : {}),
   server: { middlewareMode: true, hmr: { server } },
   appType: 'spa',
 })
@@ -148,9 +151,12 @@ for (const sig of ['SIGTERM', 'SIGINT']) {
 
 APP_PY = """\
 # flask-vite's side, laid out as a Flask project: app.py next to frontend/.
-# A Flask app that only calls FlaskVite(app) in dev mode, served by
+# A Flask app that only calls FlaskVite(app) in dev mode -- with the react()
+# plugin, as the app's vite.config.ts has @vitejs/plugin-react (unless
+# BENCH_PLAIN=1, or this flask-vite has no react() yet) -- served by
 # werkzeug's threaded server (what `flask run` uses, minus the reloader and
 # the debugger).
+import os
 import sys
 
 from flask import Flask
@@ -158,9 +164,18 @@ from werkzeug.serving import run_simple
 
 from flask_vite import FlaskVite
 
+plugins = []
+if os.environ.get("BENCH_PLAIN") != "1":
+    try:
+        from flask_vite.plugins.react import react
+    except ImportError:
+        print("flask-vite has no react() plugin: no React Fast Refresh", flush=True)
+    else:
+        plugins.append(react())
+
 app = Flask(__name__)
 app.config.update(VITE_ROOT="frontend", VITE_DEV=True)
-FlaskVite(app)
+FlaskVite(app, plugins=plugins)
 
 if __name__ == "__main__":
     run_simple("127.0.0.1", int(sys.argv[1]), app, threaded=True, use_reloader=False,
@@ -453,8 +468,8 @@ def gen_check_js(sections: int) -> str:
 def side_root(base: Path, side: str) -> Path:
     """The app's folder for one side: Vite's root has ``server.mjs`` in it;
     flask-vite's is ``frontend/`` next to the Flask project's ``app.py``."""
-    if side == "flask-vite":
-        return base / side / "frontend"
+    if side.startswith("flask-vite"):
+        return base / "flask-vite" / "frontend"  # flask-vite-plain runs in this copy too
     return base / "vite"  # vite-plain runs in Vite's copy too
 
 
@@ -487,7 +502,7 @@ def prepare_app(name: str, work: Path, sides: t.Sequence[str], fresh: bool) -> A
         for other in base.glob("*.stamp.json"):
             other.unlink()  # the copies are of the old files
         stamp.write_text(json.dumps({"setup": SETUP_VERSION}))
-    for side in sorted({"vite" if side == "vite-plain" else side for side in sides}):
+    for side in sorted({side.removesuffix("-plain") for side in sides}):
         ok, stamp = stamped(side)
         if ok:
             continue
@@ -544,6 +559,11 @@ def snapshot_flask_vite(work: Path, ref: str) -> str:
     return sha[:7]
 
 
+def has_react_plugin() -> bool:
+    """Whether the flask-vite under test has ``flask_vite.plugins.react.react()``."""
+    return (FLASK_VITE_PATH / "flask_vite" / "plugins" / "react.py").is_file()
+
+
 def flask_env(work: Path) -> dict[str, str]:
     """The Flask process's environment: bytecode cached (in the scratch folder).
 
@@ -572,7 +592,7 @@ class Profiler:
     each connection on its own; ``--gil``: only the thread holding the GIL is
     sampled, so the samples say where the Python CPU time goes;
     ``--nonblocking``: the process is not paused to be read) that appends
-    collapsed stacks to ``<dir>/<app>-flask-vite-<phase>.txt`` when
+    collapsed stacks to ``<dir>/<app>-<side>--<phase>.txt`` when
     :meth:`stop` interrupts it. esbuild's own CPU time is not in them (see
     the ``cpu`` lines :func:`summarize_profiles` prints).
     """
@@ -615,7 +635,7 @@ class Profiler:
             process.kill()
             process.communicate()
         if self.out is not None and self.out.is_file():
-            with open(self.folder / f"{self.app}-flask-vite-{self.phase}.txt", "a") as merged:
+            with open(self.folder / f"{self.app}--{self.phase}.txt", "a") as merged:
                 merged.write(self.out.read_text())
             self.out.unlink()
 
@@ -663,7 +683,7 @@ def summarize_profiles(folder: Path, profilers: dict[str, Profiler], top: int = 
     import re
 
     line_no = re.compile(r":\d+\)$")
-    for path in sorted(folder.glob("*-flask-vite-*.txt")):
+    for path in sorted(folder.glob("*--*.txt")):
         self_counts: collections.Counter[str] = collections.Counter()
         inclusive: collections.Counter[str] = collections.Counter()
         buckets: collections.Counter[str] = collections.Counter()
@@ -683,7 +703,7 @@ def summarize_profiles(folder: Path, profilers: dict[str, Profiler], top: int = 
             buckets[bucket] += n
         if not total:
             continue
-        app, _, phase = path.stem.partition("-flask-vite-")
+        app, _, phase = path.stem.partition("--")
         print(f"\nprofile {path}: {total} samples with the GIL ({total / 250:.2f} s at 250 Hz)")
         profiler = profilers.get(app)
         if profiler is not None and phase in profiler.cpu:
@@ -718,15 +738,16 @@ def make_server(side: str, app: App, work: Path, tag: str) -> Server:
     root = app.roots[side]
     log = work / "logs" / f"{app.name}-{side}-{tag}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
-    if side == "flask-vite":
+    if side.startswith("flask-vite"):
         project = root.parent
         (project / "app.py").write_text(APP_PY)
-        return Server([sys.executable, "app.py"], project, log, flask_env(work))
+        env = {**flask_env(work), "BENCH_PLAIN": "1" if side.endswith("-plain") else "0"}
+        return Server([sys.executable, "app.py"], project, log, env)
     node = shutil.which("node")
     if node is None:
         raise RuntimeError("node is needed for the reference side")
     (root / "server.mjs").write_text(SERVER_MJS)
-    env = {**os.environ, "BENCH_VITE_PLAIN": "1" if side == "vite-plain" else "0"}
+    env = {**os.environ, "BENCH_PLAIN": "1" if side.endswith("-plain") else "0"}
     return Server([node, "server.mjs"], root, log, env)
 
 
@@ -880,7 +901,7 @@ def one_round(browser: Browser, app: App, side: str, work: Path, warm_runs: int,
     shutil.rmtree(root / "node_modules" / ".vite", ignore_errors=True)
     server = make_server(side, app, work, tag)
     page = open_page(browser, app)
-    if profiler is None or side != "flask-vite":
+    if profiler is None or not side.startswith("flask-vite"):
         profiler = None
 
     def phase(name: str) -> t.ContextManager[None]:
@@ -906,7 +927,7 @@ def one_round(browser: Browser, app: App, side: str, work: Path, warm_runs: int,
         disturbed, note = verdict(others)
         res.times["up"].append((up, disturbed))
         res.note("cold", load, cpu, disturbed)
-        print(f"    {side:<10} cold {load.seconds:6.3f}s (up {up:.3f}s, server CPU {cpu:.2f}s,"
+        print(f"    {side:<16} cold {load.seconds:6.3f}s (up {up:.3f}s, server CPU {cpu:.2f}s,"
               f" {load.resources} resources, {load.bytes / 1024:.0f} kB"
               + (f"; machine {res.busy[-1]}" if res.busy and res.busy[-1] else "")
               + (f"; {note}" if note else "") + ")"
@@ -941,7 +962,7 @@ def one_round(browser: Browser, app: App, side: str, work: Path, warm_runs: int,
                              f"/{reload.seconds:.3f}{'*' if reload_disturbed else ''}")
                 break
         if shown:
-            print(f"    {side:<10} warm/reload {', '.join(shown)}", flush=True)
+            print(f"    {side:<16} warm/reload {', '.join(shown)}", flush=True)
     finally:
         page.close()
         server.stop()
@@ -976,7 +997,7 @@ def report(apps: list[App], results: dict[tuple[str, str], Results], sides: t.Se
             ("cold_cpu", 11), ("warm_cpu", 10), ("reload_cpu", 11)]
     names = {"cold": "cold", "up": "(up)", "warm": "warm", "reload": "reload",
              "cold_cpu": "CPU cold", "warm_cpu": "CPU warm", "reload_cpu": "CPU reload"}
-    head = f"{'app':<9} {'side':<11}" + "".join(f"{names[c]:>{w}}" for c, w in cols)
+    head = f"{'app':<9} {'side':<17}" + "".join(f"{names[c]:>{w}}" for c, w in cols)
     print(head)
     print("-" * len(head))
     for app in apps:
@@ -991,24 +1012,24 @@ def report(apps: list[App], results: dict[tuple[str, str], Results], sides: t.Se
                 cells.append(f"{fmt(meds[side][c]) + ('*' if all_disturbed else ''):>{w}}")
                 spreads.append(f"{spread(values):>{w}}")
                 counts.append(f"{len(r.clean(c))}/{len(r.times[c])}".rjust(w))
-            print(f"{app.name:<9} {side:<11}" + "".join(cells))
-            print(f"{'':<9} {'  min–max':<11}" + "".join(spreads))
-            print(f"{'':<9} {'  clean/all':<11}" + "".join(counts))
-        for ref in ("vite", "vite-plain"):
-            if "flask-vite" not in sides or ref not in sides:
+            print(f"{app.name:<9} {side:<17}" + "".join(cells))
+            print(f"{'':<9} {'  min–max':<17}" + "".join(spreads))
+            print(f"{'':<9} {'  clean/all':<17}" + "".join(counts))
+        for ours, ref in (("flask-vite", "vite"), ("flask-vite-plain", "vite-plain")):
+            if ours not in sides or ref not in sides:
                 continue
             cells, verdicts = [], []
             for c, w in cols:
-                x, y = meds["flask-vite"][c], meds[ref][c]
+                x, y = meds[ours][c], meds[ref][c]
                 ratio = x / y if x and y else None
                 cells.append(f"{'-' if ratio is None else f'{ratio:.2f}x':>{w}}")
                 if ref == "vite" and c in TARGETS and ratio is not None:
                     ok = "ok" if ratio <= TARGETS[c] else "MISS"
                     verdicts.append(f"{c} {ratio:.2f}x (target ≤ {TARGETS[c]}x) {ok}")
-            label = "fv / vite" if ref == "vite" else "fv / plain"
-            print(f"{'':<9} {label:<11}" + "".join(cells))
+            label = "fv / vite" if ref == "vite" else "plain ratio"
+            print(f"{'':<9} {label:<17}" + "".join(cells))
             if verdicts:
-                print(f"{'':<9} {'':<11} " + "; ".join(verdicts))
+                print(f"{'':<9} {'':<17} " + "; ".join(verdicts))
         print()
     for app in apps:
         for side in sides:
@@ -1109,7 +1130,7 @@ def main() -> int:
     if not apps:
         return 1
     snapshot = None
-    if "flask-vite" in sides:
+    if any(s.startswith("flask-vite") for s in sides):
         if args.ref:
             snapshot = snapshot_flask_vite(args.work, args.ref)
         compile_flask_vite(args.work)
@@ -1120,9 +1141,10 @@ def main() -> int:
     profilers: dict[str, Profiler] = {}
     if args.profile is not None:
         args.profile.mkdir(parents=True, exist_ok=True)
-        for old in args.profile.glob("*-flask-vite-*.txt"):
+        for old in args.profile.glob("*--*.txt"):
             old.unlink()
-        profilers = {a.name: Profiler(args.profile, a.name) for a in apps}
+        profilers = {f"{a.name}-{s}": Profiler(args.profile, f"{a.name}-{s}")
+                     for a in apps for s in sides if s.startswith("flask-vite")}
         print(f"profiling the Flask process with py-spy into {args.profile}"
               " (profiled times are not the benchmark's numbers)")
     browser = Browser.launch()
@@ -1146,21 +1168,27 @@ def main() -> int:
                         res.busy.append(wait_for_quiet(args.quiet_wait))
                     try:
                         one_round(browser, app, side, args.work, warm_runs,
-                                  profilers.get(app.name), f"run{i}", res, args.max_others)
+                                  profilers.get(f"{app.name}-{side}"), f"run{i}", res,
+                                  args.max_others)
                     except KeyboardInterrupt:
                         raise
                     except Exception as e:  # noqa: BLE001 -- report it, go on
                         res.errors.append(f"{type(e).__name__}: {e}")
-                        print(f"    {side:<10} FAILED: {type(e).__name__}: {e}", flush=True)
+                        print(f"    {side:<16} FAILED: {type(e).__name__}: {e}", flush=True)
         report(apps, results, sides)
         if args.profile is not None:
             summarize_profiles(args.profile, profilers)
-        if "vite" in sides:
-            print("note: the vite side runs the apps' vite.config.ts with @vitejs/plugin-react"
-                  " (React Fast Refresh: a preamble, /@react-refresh and registration code in"
-                  " every component); flask-vite has no Fast Refresh yet, so its pages carry"
-                  " less code (see 'page' above). --sides ...,vite-plain adds Vite without"
-                  " the config file (no plugin) for comparison.")
+        if "vite" in sides and "flask-vite" in sides:
+            if has_react_plugin():
+                print("note: both sides do React Fast Refresh as the apps' vite.config.ts asks"
+                      " (Vite: @vitejs/plugin-react; flask-vite: flask_vite.plugins.react.react()):"
+                      " the /@react-refresh runtime, a preamble, registration code in every"
+                      " component. --sides flask-vite-plain,vite-plain compares both without.")
+            else:
+                print("note: the vite side runs the apps' vite.config.ts with @vitejs/plugin-react"
+                      " (React Fast Refresh); this flask-vite has no react() plugin, so its pages"
+                      " carry less code (see 'page' above). --sides ...,vite-plain adds Vite"
+                      " without the config file for comparison.")
     finally:
         stop_all()
         browser.close()
