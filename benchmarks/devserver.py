@@ -660,6 +660,8 @@ BUCKETS: list[tuple[str, tuple[str, ...]]] = [
                                               "with_inline_source_map")),
     ("resolve (import specifiers, tsconfig, packages)", ("PluginContainer.resolve_id",
                                                         "flask_vite/resolve/")),
+    ("react() Fast Refresh transform", ("flask_vite/refresh_transform.py",
+                                        "flask_vite/plugins/react.py")),
     ("import analysis: JS lexer", ("flask_vite/js_lexer.py",)),
     ("import analysis: rest", ("ImportAnalysisPlugin",)),
     ("esbuild transform (Python side)", ("EsbuildPlugin.transform", "EsbuildService.transform")),
