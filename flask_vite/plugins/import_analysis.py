@@ -138,6 +138,11 @@ class ImportAnalysisPlugin(Plugin):
         # Keep columns exact: move the previous transforms' mappings instead of
         # chaining a coarse map of our own.
         previous = getattr(ctx, "combined_map", None)
+        if previous is None:
+            # No earlier transform made a map (plain JS, pre-bundled deps that
+            # carry their own .map): like Vite in dev, return none rather than
+            # build an identity map of the whole file (210-300 ms for react-dom).
+            return LoadResult(edit.apply())
         return LoadResult(edit.apply(), edit.shift_map(previous, importer_file), {"replaces_map": True})
 
     def _import_url(self, ctx: PluginContext, specifier: str, id: str,
