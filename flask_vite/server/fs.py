@@ -191,7 +191,9 @@ def _split_braces(pattern: str, start: int) -> tuple[int, list[str]]:
     return -1, []
 
 
-def matches_deny(patterns: t.Iterable[str], path: Path, roots: t.Iterable[Path]) -> str | None:
+def matches_deny(
+    patterns: t.Iterable[str], path: str | Path, roots: t.Iterable[str | Path]
+) -> str | None:
     """The first deny pattern matching ``path``, or ``None``.
 
     A pattern without ``/`` (``.env``, ``*.{pem,key}``) is matched against
@@ -200,32 +202,48 @@ def matches_deny(patterns: t.Iterable[str], path: Path, roots: t.Iterable[Path])
     relative to each folder of ``roots`` that contains it, and against the
     absolute path (so absolute patterns work too).
     """
-    posix = PurePosixPath(path.as_posix())
+    return _deny_match(
+        tuple(patterns), _posix(path), tuple(_posix(root) for root in roots)
+    )
+
+
+def _posix(path: str | Path) -> str:
+    text = path.as_posix() if isinstance(path, Path) else str(path)
+    return text.replace("\\", "/") if _IS_WINDOWS else text
+
+
+@functools.lru_cache(maxsize=4096)
+def _deny_match(patterns: tuple[str, ...], posix: str, roots: tuple[str, ...]) -> str | None:
+    # Cached: the transform pipeline asks about the same few hundred files
+    # (and the same settings) on every page load.
+    name = posix.rpartition("/")[2]
     candidates: list[str] | None = None
     for pattern in patterns:
         regex = compile_glob(pattern)
         if "/" not in pattern:
-            if regex.fullmatch(posix.name):
+            if regex.fullmatch(name):
                 return pattern
             continue
         if candidates is None:
-            candidates = [posix.as_posix()]
+            candidates = [posix]
             for root in roots:
-                root_posix = PurePosixPath(root.as_posix())
-                if root_posix == posix or root_posix in posix.parents:
-                    candidates.append(posix.relative_to(root_posix).as_posix())
+                if posix == root:
+                    candidates.append(".")
+                elif _under(posix, root):
+                    candidates.append(posix[len(root.rstrip("/")) + 1:])
         if any(regex.fullmatch(c) for c in candidates):
             return pattern
     return None
 
 
 # -- access decisions ----------------------------------------------------------
-def _served_roots(server: DevServer, extra_roots: t.Iterable[Path]) -> list[Path]:
-    return [*server.fs_allow, *extra_roots]
+def _under(path: str, folder: str) -> bool:
+    """Whether ``path`` lies strictly inside ``folder`` (both absolute, normalised)."""
+    return path.startswith(folder.rstrip("/") + "/")
 
 
-def _within(path: Path, roots: t.Iterable[Path]) -> bool:
-    return any(path == root or root in path.parents for root in roots)
+def _within(path: str, roots: t.Iterable[str]) -> bool:
+    return any(path == root or _under(path, root) for root in roots)
 
 
 def real_path(path: Path) -> Path:
@@ -233,21 +251,40 @@ def real_path(path: Path) -> Path:
     return Path(os.path.realpath(path))
 
 
+def _served_roots(
+    server: DevServer, extra_roots: t.Sequence[Path]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The folders files may come from, as written and with symlinks resolved.
+
+    Worked out once per server and set of extra roots: the settings do not
+    change while it runs, and resolving every root's symlinks on every
+    request was a tenth of a page load's time.
+    """
+    key = (server.fs_allow, tuple(extra_roots))
+    cache: dict[t.Any, tuple[tuple[str, ...], tuple[str, ...]]] = \
+        server.__dict__.setdefault("_fs_roots_cache", {})
+    roots = cache.get(key)
+    if roots is None:
+        lexical = tuple(os.path.abspath(r) for r in (*server.fs_allow, *extra_roots))
+        roots = (lexical, tuple(os.path.realpath(r) for r in lexical))
+        cache[key] = roots
+    return roots
+
+
 def explain_access(
     server: DevServer, path: Path, *, extra_roots: t.Sequence[Path] = ()
 ) -> tuple[Access, str]:
     """:func:`file_access` with the reason, for messages and logs."""
-    roots = _served_roots(server, extra_roots)
-    lexical = Path(os.path.abspath(path))
+    roots, real_roots = _served_roots(server, extra_roots)
+    lexical = os.path.abspath(path)
     try:
-        real = real_path(lexical)
-        exists = real.exists()
+        real = os.path.realpath(lexical)
+        exists = os.path.exists(real)
     except (OSError, ValueError):  # loops, names too long, NUL on odd platforms
         return Access.MISSING, "unusable path"
-    real_roots = [real_path(r) for r in roots]
-    denied_by = matches_deny(server.config.fs_deny, lexical, roots) or matches_deny(
-        server.config.fs_deny, real, real_roots
-    )
+    deny = tuple(server.config.fs_deny)
+    denied_by = _deny_match(deny, _posix(lexical), tuple(map(_posix, roots))) or \
+        _deny_match(deny, _posix(real), tuple(map(_posix, real_roots)))
     if denied_by is not None:
         reason = f"it matches the VITE_FS_DENY pattern {denied_by!r}"
         return (Access.DENIED if exists else Access.MISSING), reason
@@ -256,7 +293,7 @@ def explain_access(
             "it is outside the folders the dev server may serve"
             " (the root, VITE_CACHE_DIR and VITE_FS_ALLOW)"
         )
-        if real != lexical and _within(lexical, [Path(os.path.abspath(r)) for r in roots]):
+        if real != lexical and _within(lexical, roots):
             reason += f"; it is a symlink to {real}"
         return (Access.DENIED if exists else Access.MISSING), reason
     return (Access.ALLOWED if exists else Access.MISSING), "allowed" if exists else "no such file"
@@ -327,6 +364,28 @@ def check_url_access(server: DevServer, url: str) -> Path | None:
     :raises FsDeniedError: when any reading names a file that exists and must
         not be served.
     """
+    # Vite keeps the files that passed ("safe module paths"); here the URLs
+    # that named an allowed file are remembered, so a page load does not
+    # resolve the same paths' symlinks hundreds of times. Only passes are
+    # kept: a refusal is decided afresh, and a file that turns into a symlink
+    # later is still checked where it is read (check_file_access on load).
+    passed: dict[str, Path] = server.__dict__.setdefault("_fs_passed_urls", {})
+    found = passed.get(url)
+    if found is not None:
+        return found
+    found = _check_url_access(server, url)
+    if found is not None:
+        if len(passed) >= _PASSED_URLS_LIMIT:
+            passed.clear()
+        passed[url] = found
+    return found
+
+
+#: How many allowed URLs :func:`check_url_access` remembers.
+_PASSED_URLS_LIMIT = 10_000
+
+
+def _check_url_access(server: DevServer, url: str) -> Path | None:
     if url.startswith(VALID_ID_PREFIX):
         url = unwrap_id(url)
     if url.startswith(("./", "../")):

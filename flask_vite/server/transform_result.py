@@ -21,6 +21,11 @@ class TransformResult:
     etag: str = ""
     #: ``text/javascript`` unless the module is served as something else.
     content_type: str = "text/javascript"
+    #: What the dev server sent for this result, by content type: the code
+    #: with its inline source map, encoded (made once, sent many times).
+    served: dict[str, bytes] = dataclasses.field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         if not self.etag:

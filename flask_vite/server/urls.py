@@ -191,6 +191,8 @@ def is_optimized_dep_url(url: str) -> bool:
 
 # -- editing queries -----------------------------------------------------------
 def remove_import_query(url: str) -> str:
+    if "import" not in url and not url.endswith(("?", "&")):
+        return url
     return _TRAILING_SEPARATOR_RE.sub("", _IMPORT_QUERY_RE.sub(r"\1", url, count=1))
 
 
@@ -204,6 +206,8 @@ def remove_url_query(url: str) -> str:
 
 def remove_timestamp_query(url: str) -> str:
     """Drop the ``t=<ms>`` the HMR client appends to re-import a module."""
+    if "t=" not in url and not url.endswith(("?", "&")):
+        return url
     return _TRAILING_SEPARATOR_RE.sub("", _TIMESTAMP_RE.sub("", url, count=1))
 
 

@@ -74,11 +74,18 @@ def make_host_check(server: DevServer) -> Handler:
     files (Vite: hostValidationMiddleware, before every internal middleware).
     """
     allowed = tuple(server.config.allowed_hosts)
+    # Host headers seen and allowed (a page sends the same one with every
+    # request); bounded, since the header is the client's to choose.
+    passed: set[str] = set()
 
     def vite_host_check(request: Request) -> Response | None:
         header = request.environ.get("HTTP_HOST", "")
+        if header in passed:
+            return None
         hostname = hostname_of(header)
         if hostname is not None and is_host_allowed(hostname, allowed):
+            if len(passed) < 64:
+                passed.add(header)
             return None
         shown = json.dumps(hostname if hostname is not None else header.strip())
         message = (

@@ -1,6 +1,7 @@
 """Step 6: files of the public dir, served as they are."""
 from __future__ import annotations
 
+import os
 import typing as t
 
 from flask import Request, Response
@@ -51,7 +52,9 @@ def make_serve_public(server: DevServer) -> Handler | None:
         if pathname is None or pathname.endswith("/"):
             return None
         path = fs.safe_join(public_dir, pathname)
-        if path is None:
+        if path is None or not os.path.isfile(path):
+            # Most requests are for modules, not public files: one stat
+            # settles them before the access rules (which resolve symlinks).
             return None
         access, reason = fs.explain_access(server, path, extra_roots=extra_roots)
         if access is fs.Access.DENIED:

@@ -151,9 +151,14 @@ def make_transform(server: DevServer) -> Handler:
             return None
         content_type = "text/css" if is_direct_css_request(url) else result.content_type
         is_dep = clean_url(url).startswith(deps_prefix) and DEP_VERSION_RE.search(url) is not None
+        body = result.served.get(content_type)
+        if body is None:
+            body = result.served[content_type] = with_inline_source_map(
+                result, content_type
+            ).encode("utf-8", "surrogatepass")
         return send(
             request,
-            with_inline_source_map(result, content_type),
+            body,
             content_type,
             etag=result.etag,
             # Pre-bundled deps carry their version in ?v=: cache them for good.
