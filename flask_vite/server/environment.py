@@ -74,7 +74,8 @@ class DevEnvironment:
                     from .ssr_runner import SsrRunner
 
                     self._runner = SsrRunner(self, timeout=self.config.ssr_timeout,
-                                             heap_limit_mb=self.config.ssr_heap_limit_mb)
+                                             heap_limit_mb=self.config.ssr_heap_limit_mb,
+                                             workers=self.config.ssr_workers)
         return self._runner
 
     def dispatch_fetch(self, request: Request | FetchRequest, entry: str | None = None, *,

@@ -82,6 +82,9 @@ class ModuleGraph:
         self.id_to_module: dict[str, ModuleNode] = {}
         self.etag_to_module: dict[str, ModuleNode] = {}
         self.file_to_modules: dict[str, set[ModuleNode]] = {}
+        #: Moves whenever a transform result is stored or dropped: a walk of
+        #: the graph (the SSR runner's) done at one generation still holds.
+        self.generation = 0
 
     # -- look-ups --------------------------------------------------------------
     def get_module_by_url(self, raw_url: str) -> ModuleNode | None:
@@ -193,6 +196,7 @@ class ModuleGraph:
                 del self.etag_to_module[old.etag]
             node.transform_result = result
             node.soft_invalidated = False
+            self.generation += 1
             if result is not None and self.environment_name == "client":
                 self.etag_to_module[result.etag] = node
 

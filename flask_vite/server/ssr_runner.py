@@ -1,11 +1,13 @@
 """The ``ssr`` environment's module runner: Vite's ``RunnableDevEnvironment.runner``.
 
 Modules are transformed by the ``ssr`` pipeline (CommonJS for V8, see
-:mod:`flask_vite.server.ssr_transform`) and executed in a V8 isolate in a
-child process (:class:`flask_vite.ssr.process.SsrProcess`), so a component
-that loops forever or allocates without bound costs a timeout or a respawn,
-never the web server. Before each import the runner sends what changed
-since the last one; modules whose files did not change keep their instances.
+:mod:`flask_vite.server.ssr_transform`) and executed in V8 isolates in child
+processes (:class:`flask_vite.ssr.process.SsrProcess`, ``VITE_SSR_WORKERS``
+of them, each running one call at a time), so a component that loops
+forever or allocates without bound costs a timeout or a respawn of its
+child, never the web server, and the other requests go to another child.
+Before a call, the child that takes it is sent what changed since it last
+ran the entry; modules whose files did not change keep their instances.
 
 JavaScript errors come back with their stack mapped through the modules'
 source maps to the original ``file:line:column``.
@@ -19,7 +21,7 @@ import typing as t
 
 from ..sourcemap import original_position
 from ..ssr.errors import SsrError, StackFrame
-from .ssr_modules import SsrModuleCollector
+from .ssr_modules import ShippedModules, SsrModuleCollector
 
 if t.TYPE_CHECKING:
     from flask import Response
@@ -75,73 +77,121 @@ class _ExportedFunction:
         return f"<SSR function {self.name} of {self.url}>"
 
 
+class _Lane:
+    """One V8 child of the runner and what it was sent."""
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+        self.process: SsrProcess | None = None
+        self.shipped = ShippedModules()
+        #: (url, child spawn count) → exports, valid while nothing is re-sent.
+        self.imported: dict[tuple[str, int], ModuleExports] = {}
+        self.busy = False
+
+
 class SsrRunner:
-    """Imports and calls SSR modules of one environment."""
+    """Imports and calls SSR modules of one environment.
+
+    Calls run on ``workers`` V8 children, each used by one call at a time: a
+    render that loops forever holds one child until ``timeout``, and the
+    other requests go to the next. The first free child is taken, so a
+    request at a time always runs on the first one; the next children are
+    started when requests overlap. Each child is sent the changed modules
+    before it runs one, so module state (a counter in a module) is per
+    child, as it is per process when Vite's server restarts.
+    """
 
     def __init__(self, environment: DevEnvironment, *, timeout: float = 5.0,
-                 heap_limit_mb: int = 256) -> None:
+                 heap_limit_mb: int = 256, workers: int = 2) -> None:
+        if workers < 1:
+            raise ValueError("workers must be at least 1")
         self.environment = environment
         self.timeout = timeout
         self.heap_limit_mb = heap_limit_mb
         self.collector = SsrModuleCollector(environment)
-        self._process: SsrProcess | None = None
-        self._lock = threading.RLock()
-        #: (url, child spawn count) → exports, valid while nothing is re-sent.
-        self._imported: dict[tuple[str, int], ModuleExports] = {}
-        self._shipped_changes = False
+        self._lanes = [_Lane(i) for i in range(workers)]
+        self._free = threading.Condition()
 
     @property
     def process(self) -> SsrProcess:
-        if self._process is None:
+        """The first child (started if needed)."""
+        return self._process(self._lanes[0])
+
+    @property
+    def processes(self) -> list[SsrProcess]:
+        """The children started so far."""
+        return [lane.process for lane in self._lanes if lane.process is not None]
+
+    @property
+    def busy(self) -> list[SsrProcess]:
+        """The children running a call now."""
+        return [lane.process for lane in self._lanes if lane.busy and lane.process is not None]
+
+    def _process(self, lane: _Lane) -> SsrProcess:
+        if lane.process is None:
             from ..ssr.process import SsrProcess
 
             config = self.environment.config
-            self._process = SsrProcess(
+            lane.process = SsrProcess(
                 timeout=self.timeout, heap_limit_mb=self.heap_limit_mb, module_format="cjs",
                 node_env="development" if config.dev else "production",
-                fetch_module=self._fetch_module,
+                fetch_module=lambda key: self._fetch_module(lane, key),
             )
-        return self._process
+        return lane.process
 
     def import_(self, url: str) -> ModuleExports:
         """Run ``url`` (if it or a module it imports changed) and return its exports."""
         url = _normalise(url)
-        return self._run(lambda process: self._import(process, url), ship=url)
+        return self._run(lambda lane, process: self._import(lane, process, url), url)
 
-    def _import(self, process: SsrProcess, url: str) -> ModuleExports:
-        # Nothing sent and the same child as last time: its instance (and so
-        # its exports) is still there; skip a round trip to V8 per request.
+    def _import(self, lane: _Lane, process: SsrProcess, url: str) -> ModuleExports:
+        # Nothing sent since and the same child: its instance (and so its
+        # exports) is still there; skip a round trip to V8 per request.
         key = (url, process.spawn_count)
-        cached = self._imported.get(key)
-        if cached is not None and not self._shipped_changes:
-            return cached
-        exports = ModuleExports(self, url, process.import_(url))
-        self._imported = {key: exports} if self._shipped_changes else {**self._imported, key: exports}
-        return exports
+        cached = lane.imported.get(key)
+        if cached is None:
+            cached = lane.imported[key] = ModuleExports(self, url, process.import_(url))
+        return cached
 
     def call(self, url: str, name: str, args: list[t.Any], *, timeout: float | None = None) -> t.Any:
-        return self._run(lambda process: process.call(url, name, args, timeout=timeout))
+        return self._run(lambda _, process: process.call(url, name, args, timeout=timeout), url)
 
     def get(self, url: str, name: str) -> t.Any:
-        return self._run(lambda process: process.get(url, name))
+        return self._run(lambda _, process: process.get(url, name), url)
 
-    def _run(self, action: t.Callable[[SsrProcess], _T], *, ship: str | None = None) -> _T:
-        """Run ``action`` on the process, one at a time, after sending what changed
-        in the modules ``ship`` reaches; JS errors come back source-mapped."""
-        with self._lock:
-            process = self.process
-            self._shipped_changes = False
-            if ship is not None:
-                changes = self.collector.collect(ship)
-                if changes.invalidate:
-                    process.invalidate(changes.invalidate)
-                if changes.define:
-                    process.define_modules(changes.define)
-                self._shipped_changes = bool(changes.invalidate or changes.define)
-            try:
-                return action(process)
-            except SsrError as e:
-                raise self.map_error(e) from None
+    def _run(self, action: t.Callable[[_Lane, SsrProcess], _T], url: str) -> _T:
+        """Run ``action`` on a free child, after sending it what changed in the
+        modules ``url`` reaches; JS errors come back source-mapped."""
+        walk = self.collector.modules(url)
+        lane = self._acquire()
+        try:
+            process = self._process(lane)
+            changes = lane.shipped.changes(walk)
+            if changes.invalidate:
+                process.invalidate(changes.invalidate)
+            if changes.define:
+                process.define_modules(changes.define)
+                lane.imported = {}
+            return action(lane, process)
+        except SsrError as e:
+            raise self.map_error(e) from None
+        finally:
+            self._release(lane)
+
+    def _acquire(self) -> _Lane:
+        """The first free child; waits while all are busy."""
+        with self._free:
+            while True:
+                for lane in self._lanes:
+                    if not lane.busy:
+                        lane.busy = True
+                        return lane
+                self._free.wait()
+
+    def _release(self, lane: _Lane) -> None:
+        with self._free:
+            lane.busy = False
+            self._free.notify()
 
     # -- fetch-style handlers (Vite's FetchableDevEnvironment) ---------------------
     def dispatch_fetch(self, request: Request | FetchRequest, entry: str, *,
@@ -171,25 +221,32 @@ class SsrRunner:
                          else fetch.from_werkzeug(request, max_body_size=limit))
         url = _normalise(entry)
         result = self._run(
-            lambda process: process.dispatch_fetch(url, fetch_request, max_body_size=limit, timeout=timeout),
-            ship=url)
+            lambda _, process: process.dispatch_fetch(url, fetch_request, max_body_size=limit,
+                                                          timeout=timeout),
+            url)
         from flask import current_app, has_app_context
 
         response_class = current_app.response_class if has_app_context() else None
         return fetch.to_flask(result, method=fetch_request.method, response_class=response_class)
 
     def close(self) -> None:
-        with self._lock:
-            process, self._process = self._process, None
+        """Stop the children (a call in progress finishes first); the next
+        call starts new ones."""
+        processes = []
+        with self._free:
+            for lane in self._lanes:
+                if lane.process is not None:
+                    processes.append(lane.process)
+                lane.process = None
+                lane.shipped.reset()
+                lane.imported = {}
             self.collector.reset()
-            self._imported = {}
-        if process is not None:
+        for process in processes:
             process.close()
 
-    def _fetch_module(self, key: str) -> str | None:
+    def _fetch_module(self, lane: _Lane, key: str) -> str | None:
         """A module the eager walk did not send (``import()`` of a computed path)."""
-        ship = self.collector.collect(key)
-        return ship.define.get(key)
+        return lane.shipped.fetched(key, self.collector.modules(key))
 
     # -- errors --------------------------------------------------------------------
     def map_error(self, error: SsrError) -> SsrError:

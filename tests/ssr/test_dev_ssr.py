@@ -227,3 +227,54 @@ def test_an_endless_render_is_stopped_while_other_requests_are_served(
     assert "did not finish within 1 s" in results["loop"][1]
     fetch("after", "/")  # the renderer was replaced and serves again
     assert results["after"][0] == 200 and "fine" in results["after"][1]
+
+
+def test_a_component_that_never_returns_does_not_hold_up_other_renders(react_root: Path) -> None:
+    """Issue 5: a render stuck in a component holds one V8 child; another
+    page is rendered by the next child meanwhile, long before the stuck
+    one's VITE_SSR_TIMEOUT."""
+    import os
+    import signal
+    import threading
+
+    (react_root / "src" / "entry-loop.tsx").write_text(
+        "import { renderToString } from 'react-dom/server'\n"
+        "function Forever(): JSX.Element { for (;;) {} }\n"
+        "function Fine({ url }: { url: string }) { return <p>fine at {url}</p> }\n"
+        "export function render(url: string) {\n"
+        "  return { html: renderToString(url.includes('loop') ? <Forever /> : <Fine url={url} />) }\n"
+        "}\n")
+    # Never reached here: the stuck child is killed once the other page is in.
+    app, _ = ssr_app(react_root, "/src/entry-loop.tsx", VITE_SSR_TIMEOUT=60.0, VITE_SSR_WORKERS=2)
+    runner = app.extensions["vite"].dev_server.environments["ssr"].runner
+    try:
+        assert app.test_client().get("/warm").status_code == 200  # modules shipped to the first child
+        stuck: dict[str, t.Any] = {}
+        answered = threading.Event()
+
+        def loop() -> None:
+            r = app.test_client().get("/loop", headers={"Accept": "application/json"})
+            stuck["response"] = (r.status_code, r.get_data(as_text=True))
+            answered.set()
+
+        thread = threading.Thread(target=loop, daemon=True)
+        thread.start()
+        for _ in range(1200):  # until a child runs the endless render
+            if runner.busy or answered.wait(0.05):
+                break
+        assert runner.busy and not answered.is_set(), stuck
+        r = app.test_client().get("/other")
+        assert r.status_code == 200, r.get_data(as_text=True)[:2000]
+        assert "<p>fine at <!-- -->/other</p>" in r.get_data(as_text=True)
+        assert not answered.is_set()  # still spinning: its timeout has not fired
+        assert len(runner.processes) == 2
+        [looping] = runner.busy
+        assert looping.pid is not None
+        os.kill(looping.pid, signal.SIGKILL)
+        thread.join(60)
+        status, body = stuck["response"]
+        assert status == 500 and "died during render() of /src/entry-loop.tsx" in body
+        # The killed child was replaced and renders again.
+        assert "<p>fine at <!-- -->/after</p>" in app.test_client().get("/after").get_data(as_text=True)
+    finally:
+        app.extensions["vite"].close()
