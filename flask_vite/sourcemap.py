@@ -23,13 +23,18 @@ def decode_mappings(mappings: str) -> list[list[Segment]]:
     """Decode a ``mappings`` string into segments per generated line (all 0-based)."""
     lines: list[list[Segment]] = []
     src = orig_line = orig_col = name = 0
+    # The same few segment texts come back all the time ("AAAA", "CAAC" …):
+    # each is decoded once per map. (Maps are chained on every hot update.)
+    decoded: dict[str, list[int]] = {}
     for line_text in mappings.split(";"):
         gen_col = 0
         segments: list[Segment] = []
         for seg_text in line_text.split(","):
             if not seg_text:
                 continue
-            values = _decode_vlq(seg_text)
+            values = decoded.get(seg_text)
+            if values is None:
+                values = decoded[seg_text] = _decode_vlq(seg_text)
             gen_col += values[0]
             if len(values) == 1:
                 segments.append((gen_col,))
@@ -51,19 +56,26 @@ def encode_mappings(lines: t.Sequence[t.Sequence[Segment]]) -> str:
     """The inverse of :func:`decode_mappings`."""
     out: list[str] = []
     src = orig_line = orig_col = name = 0
+    # Deltas repeat as much as segment texts do (see decode_mappings).
+    encoded: dict[tuple[int, ...], str] = {}
     for segments in lines:
         gen_col = 0
         parts: list[str] = []
         for seg in segments:
-            values = [seg[0] - gen_col]
-            gen_col = seg[0]
-            if len(seg) >= 4:
-                values += [seg[1] - src, seg[2] - orig_line, seg[3] - orig_col]
+            if len(seg) >= 5:
+                values: tuple[int, ...] = (seg[0] - gen_col, seg[1] - src, seg[2] - orig_line,
+                                           seg[3] - orig_col, seg[4] - name)
+                src, orig_line, orig_col, name = seg[1], seg[2], seg[3], seg[4]
+            elif len(seg) >= 4:
+                values = (seg[0] - gen_col, seg[1] - src, seg[2] - orig_line, seg[3] - orig_col)
                 src, orig_line, orig_col = seg[1], seg[2], seg[3]
-                if len(seg) >= 5:
-                    values.append(seg[4] - name)
-                    name = seg[4]
-            parts.append("".join(_encode_vlq(v) for v in values))
+            else:
+                values = (seg[0] - gen_col,)
+            gen_col = seg[0]
+            text = encoded.get(values)
+            if text is None:
+                text = encoded[values] = "".join(_encode_vlq(v) for v in values)
+            parts.append(text)
         out.append(",".join(parts))
     return ";".join(out)
 

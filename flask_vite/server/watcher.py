@@ -18,6 +18,12 @@ watch on every folder of ``node_modules`` or of a virtualenv next to
 ``app.py``, which easily runs into the system's limit. New folders are
 picked up as they appear (their files count as created).
 
+On Linux the thread sleeps on inotify (:mod:`flask_vite.server.inotify`)
+until the kernel reports a change: an edit reaches the browsers about a
+millisecond after the save, and an idle server never wakes up. Elsewhere,
+or with ``WATCHFILES_FORCE_POLLING``, watchfiles' ``RustNotify`` is used;
+it hands over its events only when polled (every :data:`STEP_MS`).
+
 The watcher starts with the first request (see :mod:`flask_vite.server.chain`),
 in a thread; under gevent, each wait for changes runs in gevent's native
 thread pool, so the hub is never blocked. :meth:`FileWatcher.close` stops it.
@@ -30,6 +36,8 @@ import sys
 import threading
 import typing as t
 from pathlib import Path
+
+from . import inotify
 
 if t.TYPE_CHECKING:
     from flask import Flask
@@ -49,13 +57,14 @@ _IGNORED_PREFIXES = (".#", "flycheck_", "#")
 
 #: watchfiles' change codes.
 ADDED, MODIFIED, DELETED = 1, 2, 3
-#: Milliseconds between looks at the events collected by watchfiles' native
-#: thread; a change is reported once a look finds no new events since the
-#: previous one (1–2 steps after the write), at the latest after
-#: :data:`DEBOUNCE_MS`. watchfiles can only poll its event list: a short step
-#: keeps an edit's round trip as short as Vite's (benchmarks/hmr.py) for
-#: under 1% of a core while idle.
+#: With watchfiles (not on Linux): milliseconds between looks at the events
+#: collected by its native thread; a change is reported once a look finds no
+#: new events since the previous one (1–2 steps after the write), at the
+#: latest after :data:`DEBOUNCE_MS`. watchfiles can only poll its event list:
+#: a short step keeps an edit's round trip short, for under 1% of a core
+#: while idle.
 STEP_MS = 2
+#: Longest wait for a save's events to end before they are reported.
 DEBOUNCE_MS = 200
 #: Most folders watched for Python and template changes (the Vite root has no limit).
 MAX_APP_DIRS = 2000
@@ -72,6 +81,8 @@ class FileWatcher:
         self._stop = _StopFlag()
         self._ready = threading.Event()
         self._dirs: set[str] = set()
+        # The watch in use: close() wakes an inotify wait.
+        self._notify: t.Any = None
 
     # -- life cycle --------------------------------------------------------------------
     def start(self) -> None:
@@ -82,7 +93,8 @@ class FileWatcher:
             if self._thread is not None or self._stop.stopped:
                 return
             try:
-                import watchfiles  # noqa: F401
+                if not inotify.available():
+                    import watchfiles  # noqa: F401
             except ImportError:
                 logger.warning("watchfiles is not installed: edited files are not picked up"
                                " and pages are not hot-updated. pip install watchfiles")
@@ -106,6 +118,10 @@ class FileWatcher:
         with self._lock:
             self._stop.stopped = True
             thread = self._thread
+            notify = self._notify
+        wake = getattr(notify, "wake", None)
+        if wake is not None:
+            wake()
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
 
@@ -144,12 +160,10 @@ class FileWatcher:
 
     # -- the loop ------------------------------------------------------------------------
     def _run(self) -> None:
-        from watchfiles._rust_notify import RustNotify
-
-        notify: RustNotify | None = None
+        notify: t.Any = None
         try:
             self._dirs = self._initial_dirs()
-            notify = self._open(RustNotify)
+            notify = self._open()
             self._ready.set()
             while not self._stop.stopped:
                 changes = _blocking(notify.watch, DEBOUNCE_MS, STEP_MS, 0, self._stop)
@@ -161,7 +175,7 @@ class FileWatcher:
                         # The new watch opens before the old one closes, and
                         # before the new folders are listed: a file written
                         # meanwhile is listed, or seen by the new watch.
-                        fresh = self._open(RustNotify)
+                        fresh = self._open()
                         notify.close()
                         notify = fresh
                         events += self._files_in(new_dirs)
@@ -172,11 +186,33 @@ class FileWatcher:
             logger.exception("the file watcher stopped")
         finally:
             self._ready.set()
+            with self._lock:
+                self._notify = None
             if notify is not None:
                 notify.close()
 
-    def _open(self, rust_notify: t.Any) -> t.Any:
+    def _open(self) -> t.Any:
+        """A watch of :attr:`_dirs`: inotify where it works, else watchfiles."""
         force_polling = os.environ.get("WATCHFILES_FORCE_POLLING", "").lower() in ("1", "true", "yes")
+        notify = None
+        if not force_polling and inotify.available():
+            try:
+                notify = inotify.InotifyWatch(sorted(self._dirs), poll=_poll_function())
+            except OSError as e:
+                logger.warning("inotify failed (%s): watching with watchfiles instead", e)
+        if notify is None:
+            notify = self._open_watchfiles(force_polling)
+        with self._lock:
+            self._notify = notify
+            if self._stop.stopped:
+                wake = getattr(notify, "wake", None)
+                if wake is not None:
+                    wake()  # close() came while this watch was being made
+        return notify
+
+    def _open_watchfiles(self, force_polling: bool) -> t.Any:
+        from watchfiles._rust_notify import RustNotify as rust_notify
+
         for _attempt in range(5):
             dirs = sorted(d for d in self._dirs if os.path.isdir(d))
             try:
@@ -346,6 +382,18 @@ def _blocking(fn: t.Callable[..., t.Any], *args: t.Any) -> t.Any:
 
         return gevent.get_hub().threadpool.apply(fn, args)
     return fn(*args)
+
+
+def _poll_function() -> t.Callable[[], t.Any]:
+    """``select.poll``; under gevent the original one (the inotify wait runs
+    in a native thread, where gevent's cooperative versions must not be used)."""
+    if _gevent_patched():
+        from gevent import monkey
+
+        return t.cast(t.Callable[[], t.Any], monkey.get_original("select", "poll"))
+    import select
+
+    return select.poll
 
 
 def _gevent_patched() -> bool:

@@ -13,7 +13,7 @@ import pytest
 from flask import Blueprint, Flask
 
 from flask_vite import FlaskVite
-from flask_vite.server import hot_update
+from flask_vite.server import hot_update, inotify
 from flask_vite.server.watcher import FileWatcher, ignored_file, list_dirs
 
 TIMEOUT = 10.0
@@ -92,8 +92,14 @@ class Recorder:
         raise AssertionError(f"unexpected event {event}")
 
 
-@pytest.fixture
-def watched(project: Path, monkeypatch: pytest.MonkeyPatch) -> t.Iterator[tuple[Flask, Recorder]]:
+@pytest.fixture(params=["inotify", "watchfiles"])
+def watched(project: Path, monkeypatch: pytest.MonkeyPatch,
+            request: pytest.FixtureRequest) -> t.Iterator[tuple[Flask, Recorder]]:
+    """A started watcher, on each backend (watchfiles: as on macOS)."""
+    if request.param == "inotify" and not inotify.available():
+        pytest.skip("inotify is Linux only")
+    if request.param == "watchfiles":
+        monkeypatch.setattr(inotify, "available", lambda: False)
     recorder = Recorder()
     monkeypatch.setattr(hot_update, "handle_file_change", recorder.file_change)
     monkeypatch.setattr(hot_update, "reload_pages", recorder.reload)

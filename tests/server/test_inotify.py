@@ -1,0 +1,95 @@
+"""The inotify watch (Linux): what it reports for edits, new and deleted files,
+and that it can be woken and time out."""
+from __future__ import annotations
+
+import os
+import threading
+import typing as t
+from pathlib import Path
+
+import pytest
+
+from flask_vite.server import inotify
+from flask_vite.server.inotify import ADDED, DELETED, MODIFIED, InotifyWatch
+
+pytestmark = pytest.mark.skipif(not inotify.available(), reason="inotify is Linux only")
+
+
+class Flag:
+    def __init__(self) -> None:
+        self.stopped = False
+
+    def is_set(self) -> bool:
+        return self.stopped
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> t.Iterator[tuple[Path, InotifyWatch]]:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "a.ts").write_text("a\n")
+    watch = InotifyWatch([str(tmp_path), str(tmp_path / "sub")])
+    yield tmp_path, watch
+    watch.close()
+
+
+def changes(watch: InotifyWatch) -> t.Any:
+    return watch.watch(200, 0, 10_000, Flag())
+
+
+def write_in_place(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_TRUNC)
+    try:
+        os.write(fd, text.encode())
+    finally:
+        os.close(fd)
+
+
+def save_by_rename(path: Path) -> None:
+    temp = path.with_name(path.name + ".tmp")
+    temp.write_text("new\n")
+    os.replace(temp, path)
+
+
+@pytest.mark.parametrize(("action", "expected"), [
+    (lambda root: write_in_place(root / "a.ts", "b\n"), {(MODIFIED, "a.ts")}),
+    (lambda root: (root / "sub" / "new.ts").write_text("x\n"), {(ADDED, "sub/new.ts")}),
+    (lambda root: (root / "a.ts").unlink(), {(DELETED, "a.ts")}),
+    (lambda root: os.replace(root / "sub", root / "moved"), {(DELETED, "sub"), (ADDED, "moved")}),
+    (lambda root: save_by_rename(root / "a.ts"),
+     {(ADDED, "a.ts.tmp"), (DELETED, "a.ts.tmp"), (ADDED, "a.ts")}),
+])
+def test_changes_as_watchfiles_reports_them(folder: tuple[Path, InotifyWatch],
+                                            action: t.Callable[[Path], object],
+                                            expected: set[tuple[int, str]]) -> None:
+    root, watch = folder
+    action(root)
+    got = set()
+    while not {(c, os.path.relpath(p, root)) for c, p in got} >= expected:
+        batch = changes(watch)
+        assert isinstance(batch, set), batch
+        got |= batch
+    assert {(c, os.path.relpath(p, root)) for c, p in got} == expected
+
+
+def test_folders_not_watched_stay_quiet(folder: tuple[Path, InotifyWatch]) -> None:
+    root, watch = folder
+    (root / "sub" / "deeper").mkdir()
+    assert changes(watch) == {(ADDED, str(root / "sub" / "deeper"))}
+    (root / "sub" / "deeper" / "x.ts").write_text("x\n")
+    assert watch.watch(200, 0, 100, Flag()) == "timeout"
+
+
+def test_wake_ends_a_wait_once_stopped(folder: tuple[Path, InotifyWatch]) -> None:
+    _, watch = folder
+    flag = Flag()
+    result: list[object] = []
+    thread = threading.Thread(target=lambda: result.append(watch.watch(200, 0, 0, flag)))
+    thread.start()
+    watch.wake()  # not stopped: goes on waiting
+    flag.stopped = True
+    watch.wake()
+    thread.join(10)
+    assert result == ["stop"]
+    watch.close()
+    watch.close()
+    watch.wake()  # closed: nothing happens
