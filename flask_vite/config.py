@@ -13,6 +13,7 @@ import typing as t
 from pathlib import Path
 
 from .errors import ConfigError
+from .prerender_routes import check_routes
 
 if t.TYPE_CHECKING:
     from flask import Flask
@@ -38,6 +39,7 @@ DEFAULTS: dict[str, t.Any] = {
     "VITE_BUILD_INPUT": (),
     "VITE_BUILD_SOURCEMAP": False,
     "VITE_BUILD_SRI": False,
+    "VITE_PRERENDER": (),
     "VITE_OPTIMIZE_DEPS_INCLUDE": (),
     "VITE_OPTIMIZE_DEPS_EXCLUDE": (),
     "VITE_HMR": True,
@@ -141,6 +143,9 @@ class ViteConfig:
     build_sourcemap: bool = False
     #: Add ``integrity`` (sha384) to the manifest's chunks and the built HTML.
     build_sri: bool = False
+    #: URL paths ``flask vite build`` writes as static pages after the SSR
+    #: build (``/`` → ``dist/prerendered/index.html``, ``/about`` → ``about.html``).
+    prerender: tuple[str, ...] = ()
 
     @classmethod
     def from_app(cls, app: Flask) -> ViteConfig:
@@ -194,6 +199,7 @@ class ViteConfig:
             build_input=_str_list(c["VITE_BUILD_INPUT"], "VITE_BUILD_INPUT"),
             build_sourcemap=_bool(c["VITE_BUILD_SOURCEMAP"], "VITE_BUILD_SOURCEMAP", default=False),
             build_sri=_bool(c["VITE_BUILD_SRI"], "VITE_BUILD_SRI", default=False),
+            prerender=_routes(c["VITE_PRERENDER"], "VITE_PRERENDER"),
             esbuild_binary=(
                 None if c["VITE_ESBUILD_BINARY"] is None
                 else _path(c["VITE_ESBUILD_BINARY"], root, "VITE_ESBUILD_BINARY")
@@ -282,6 +288,13 @@ def _cors(value: t.Any) -> bool | tuple[str, ...] | None:
     if value is None or isinstance(value, bool):
         return value
     return _str_list(value, "VITE_CORS")
+
+
+def _routes(value: t.Any, key: str) -> tuple[str, ...]:
+    try:
+        return check_routes(_str_list(value, key))
+    except ValueError as e:
+        raise ConfigError(key, f"{e}.") from None
 
 
 def _str_list(value: t.Any, key: str) -> tuple[str, ...]:

@@ -168,11 +168,17 @@ class FlaskVite:
             state.dev_server = DevServer(state, app)
             register_dev_handlers(app, state.dev_server)
             _register_ssr_error_page(app, state.dev_server)
-        elif config.serve_static:
-            # Production: the built dist/client at VITE_BASE; nothing of the dev server.
-            from .production.static import register_static
+        else:
+            # Production: nothing of the dev server. Every renderer busy is a
+            # 503, not a 500; the built dist/client at VITE_BASE, and the
+            # prerendered pages ahead of the views.
+            from .production.busy import register_busy_handler
 
-            register_static(app, state)
+            register_busy_handler(app, config)
+            if config.serve_static:
+                from .production.static import register_static
+
+                register_static(app, state)
 
     def get_state(self, app: Flask | None = None) -> ViteState:
         """The state of ``app`` (default: the current app).

@@ -59,9 +59,12 @@ class Reporter:
         if not self.quiet:
             self._echo(text)
 
+    def begin(self, text: str) -> None:
+        """The first line of a step: ``flask-vite <text>``."""
+        self.line(f"{self._style('flask-vite', fg='cyan')} {text}")
+
     def start(self, environment: str, mode: str) -> None:
-        self.line(f"{self._style('flask-vite', fg='cyan')} building {environment}"
-                  f" environment for {self._style(mode, fg='green')}...")
+        self.begin(f"building {environment} environment for {self._style(mode, fg='green')}...")
 
     def step(self, text: str) -> None:
         self.line(text)
@@ -106,8 +109,9 @@ class Reporter:
                       " minification: " + ", ".join(big) + ". Consider splitting them with"
                       " dynamic import().")
 
-    def built(self, seconds: float) -> None:
-        self.done(f"built in {_duration(seconds)}")
+    def built(self, seconds: float, what: str = "built") -> None:
+        """``✓ built in 330ms`` (or ``✓ <what> in ...``)."""
+        self.done(f"{what} in {_duration(seconds)}")
 
 
 def _report(path: str, data: bytes, gzip_sizes: bool) -> ReportedFile:

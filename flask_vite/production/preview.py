@@ -1,13 +1,14 @@
 """``flask vite preview``: the production build, served locally.
 
 Vite's ``vite preview``, for a Flask app: the app itself runs in production
-mode (built templates and SSR bundles, static files from ``dist/client``)
-on Werkzeug's threaded server, to check a build before deploying it. Not a
+mode (built templates and SSR bundles, static files from ``dist/client``,
+the pages of ``dist/prerendered`` ahead of the views) on Werkzeug's threaded server, to check a build before deploying it. Not a
 production server: use gunicorn (``gunicorn -k gevent 'app:create_app()'``).
 """
 from __future__ import annotations
 
 import typing as t
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -29,6 +30,7 @@ def preview_command(host: str, port: int) -> None:
     """Serve the production build (run 'flask vite build' first)."""
     from werkzeug.serving import make_server
 
+    from ..prerender_routes import PRERENDERED_DIR
     from .static import static_base_path
 
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -49,6 +51,9 @@ def preview_command(host: str, port: int) -> None:
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"  flask-vite preview of {client}")
     click.echo(f"  Local:   http://{shown}:{server.port}{static_base_path(config.base)}")
+    pages = _prerendered(config.out_dir / PRERENDERED_DIR) if config.serve_static else []
+    if pages:
+        click.echo(f"  Prerendered: {', '.join(pages[:8])}{' …' if len(pages) > 8 else ''}")
     click.echo("  Press CTRL+C to stop", nl=True)
     try:
         server.serve_forever()
@@ -57,3 +62,13 @@ def preview_command(host: str, port: int) -> None:
     finally:
         server.server_close()
         state.close()
+
+
+def _prerendered(folder: Path) -> list[str]:
+    """The URL paths of the pages in ``folder``."""
+    from ..prerender_routes import page_path
+
+    if not folder.is_dir():
+        return []
+    files = (f.relative_to(folder).as_posix() for f in folder.rglob("*.html"))
+    return sorted(page_path(rel) for rel in files if not any(p.startswith(".") for p in rel.split("/")))

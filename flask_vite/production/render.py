@@ -28,6 +28,7 @@ from pathlib import Path
 
 from ..errors import ViteError
 from ..ssr.errors import SsrError
+from .pool import RendererBusy
 from .template import PageTemplate, split_rendered
 
 if t.TYPE_CHECKING:
@@ -119,20 +120,26 @@ class ProductionRenderer:
         self._bundles: dict[str, _Bundle] = {}
         self._lock = threading.Lock()
 
-    def render(self, entry: str, args: list[t.Any], template: str = "index.html") -> str:
+    def render(self, entry: str, args: list[t.Any], template: str = "index.html", *,
+               log_errors: bool = True) -> str:
         """Render ``entry``'s ``render(*args)`` into ``template``.
 
+        :param log_errors: Log a failed render (off when the caller reports
+            the error itself, as ``flask vite build --prerender`` does).
         :raises MissingBuildError: the build lacks the template or the bundle.
         :raises ~flask_vite.ssr.errors.SsrError: the render threw or was
-            stopped (logged with its source-mapped stack).
+            stopped (with its source-mapped stack; logged).
         """
         page = self.template(template)
         bundle = self.bundle(entry)
         try:
             result = bundle.pool.call("render", args)
+        except RendererBusy:
+            raise  # not the render's fault: answered 503 (production/busy.py), logged there
         except SsrError as e:
             mapped = bundle.map_error(e)
-            logger.error("SSR render of %s for %s failed:\n%s", entry, args[0], mapped)
+            if log_errors:
+                logger.error("SSR render of %s for %s failed:\n%s", entry, args[0], mapped)
             raise mapped from None
         return page.fill(*split_rendered(result, f"render() of {bundle.path.name}"))
 

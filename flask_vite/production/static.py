@@ -278,13 +278,19 @@ def static_base_path(base: str) -> str:
 
 
 def register_static(app: Flask, state: ViteState) -> StaticFiles:
-    """Wrap ``app.wsgi_app`` with :class:`StaticFiles` over ``dist/client``,
-    and for ``spa``/``mpa`` apps add the HTML fallback for page URLs no view
-    matched. The folder is looked at per request, so it may be built after
-    the app starts."""
+    """Wrap ``app.wsgi_app`` with :class:`StaticFiles` over ``dist/client``
+    and, behind it, the prerendered pages of ``dist/prerendered``
+    (:mod:`~flask_vite.production.prerendered`, ahead of the views); for
+    ``spa``/``mpa`` apps add the HTML fallback for page URLs no view
+    matched. The folders are looked at per request, so they may be built
+    after the app starts."""
+    from ..prerender_routes import PRERENDERED_DIR
+    from .prerendered import PrerenderedPages
+
     config = state.config
     serve_html = config.app_type in ("spa", "mpa")
-    static = StaticFiles(app.wsgi_app, config.out_dir / "client", static_base_path(config.base),
+    pages = PrerenderedPages(app.wsgi_app, config.out_dir / PRERENDERED_DIR)
+    static = StaticFiles(pages, config.out_dir / "client", static_base_path(config.base),
                          serve_html=serve_html)
     app.wsgi_app = static  # type: ignore[method-assign]
     if serve_html:

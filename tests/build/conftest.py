@@ -13,6 +13,22 @@ from flask_vite.build.report import Reporter
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "vite_build"
 
+#: create-vite-extra's SSR templates built in these tests, with their SSR entries.
+SSR_TEMPLATES = {
+    "template-ssr-react-ts": "src/entry-server.tsx",
+    "template-ssr-vanilla": "src/entry-server.js",
+}
+
+
+def ssr_template(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+                 ) -> tuple[str, Path, Builder]:
+    """For a fixture parametrized over :data:`SSR_TEMPLATES`: the template
+    copied and installed, and a builder for it (to close)."""
+    from tests.apps import CREATE_VITE_EXTRA, make_template_app
+
+    name = t.cast(str, request.param)
+    return name, make_template_app(CREATE_VITE_EXTRA, name, tmp_path_factory.mktemp(name) / "app"), Builder()
+
 
 class Builder:
     """Makes production apps over roots and builds them; closes them at the end."""

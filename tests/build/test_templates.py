@@ -13,18 +13,14 @@ from flask import Flask
 
 from flask_vite import FlaskVite
 from flask_vite.manifest import entry_tags, load_manifest
-from tests.apps import CREATE_VITE_EXTRA, make_template_app
 
-from .conftest import FIXTURES, Builder
+from .conftest import FIXTURES, SSR_TEMPLATES, Builder, ssr_template
 
 #: Rolldown's hashes and ours differ; everything else must not.
 _HASH_RE = re.compile(r"-[A-Za-z0-9_-]{8}(\.(?:js|css|png|svg))")
 _FILE_RE = re.compile(r"^assets/[\w.-]+-[A-Za-z0-9_-]{8}\.(?:js|css|png|svg)$")
 
-TEMPLATES = {
-    "template-ssr-react-ts": "src/entry-server.tsx",
-    "template-ssr-vanilla": "src/entry-server.js",
-}
+TEMPLATES = SSR_TEMPLATES
 
 
 def unhashed(text: str) -> str:
@@ -35,9 +31,7 @@ def unhashed(text: str) -> str:
 def template(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
              ) -> t.Iterator[tuple[str, Path, Builder]]:
     """A template copied and installed once, built once (client + SSR)."""
-    name = t.cast(str, request.param)
-    root = make_template_app(CREATE_VITE_EXTRA, name, tmp_path_factory.mktemp(name) / "app")
-    builder = Builder()
+    name, root, builder = ssr_template(request, tmp_path_factory)
     builder(root, ssr=TEMPLATES[name])
     yield name, root, builder
     builder.close()

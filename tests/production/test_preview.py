@@ -32,20 +32,39 @@ APP = textwrap.dedent("""
 """)
 
 
-def test_preview_serves_the_build_and_prints_its_url(fault_root: Path, tmp_path: Path) -> None:
+def start_preview(root: Path, tmp_path: Path) -> tuple[subprocess.Popen[str], str, list[str]]:
+    """``flask vite preview`` of ``root``'s build: the process, its URL and
+    the lines it printed up to the URL's."""
     (tmp_path / "previewapp.py").write_text(APP.format(repo=str(REPO)))
     process = subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "previewapp", "vite", "preview", "--port", "0"],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "TEST_VITE_ROOT": str(fault_root), "FLASK_DEBUG": "0"})
+        env={**os.environ, "TEST_VITE_ROOT": str(root), "FLASK_DEBUG": "0"})
+    assert process.stdout is not None
+    url, lines = "", []
+    for _ in range(5):
+        lines.append(process.stdout.readline())
+        if "Local:" in lines[-1]:
+            url = lines[-1].split("Local:", 1)[1].strip()
+            lines.append(process.stdout.readline())
+            break
+    return process, url, lines
+
+
+def stop_preview(process: subprocess.Popen[str]) -> str:
+    """Ctrl-C; its standard error."""
+    process.send_signal(signal.SIGINT)
     try:
-        assert process.stdout is not None
-        url = None
-        for _ in range(5):
-            line = process.stdout.readline()
-            if "Local:" in line:
-                url = line.split("Local:", 1)[1].strip()
-                break
+        _, stderr = process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        _, stderr = process.communicate()
+    return stderr
+
+
+def test_preview_serves_the_build_and_prints_its_url(fault_root: Path, tmp_path: Path) -> None:
+    process, url, _ = start_preview(fault_root, tmp_path)
+    try:
         assert url and url.startswith("http://127.0.0.1:") and url.endswith("/"), url
         with urllib.request.urlopen(url + "page?marker=m-1-ab", timeout=30) as r:
             html = r.read().decode()
@@ -58,18 +77,38 @@ def test_preview_serves_the_build_and_prints_its_url(fault_root: Path, tmp_path:
             renderers = json.loads(r.read())["renderers"]
         assert len(renderers) == 2
     finally:
-        process.send_signal(signal.SIGINT)  # Ctrl-C
-        try:
-            _, stderr = process.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            _, stderr = process.communicate()
+        stderr = stop_preview(process)
     assert process.returncode == 0, stderr
     assert "Traceback" not in stderr, stderr
     deadline = time.monotonic() + 10
     while not all(gone(p) for p in renderers) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert all(gone(p) for p in renderers)
+
+
+def test_preview_serves_the_prerendered_pages(tmp_path: Path) -> None:
+    from flask_vite.build.builder import build as vite_build
+    from flask_vite.build.report import Reporter
+
+    root = write_fault_app(tmp_path / "app")
+    app = Flask("builder", root_path=str(root.parent))
+    app.config.update(VITE_ROOT=root.name, VITE_DEV=False)
+    FlaskVite(app)
+    try:
+        vite_build(app, ssr="src/entry-server.ts", prerender=["/", "/docs/"], reporter=Reporter(quiet=True))
+    finally:
+        app.extensions["vite"].close()
+    process, url, lines = start_preview(root, tmp_path)
+    try:
+        assert "  Prerendered: /, /docs/\n" in lines, lines
+        with urllib.request.urlopen(url + "docs/?marker=m-1-ab", timeout=30) as r:
+            assert r.headers["Cache-Control"] == "no-cache"
+            assert r.read() == (root / "dist" / "prerendered" / "docs" / "index.html").read_bytes()
+        with urllib.request.urlopen(url + "docs?marker=m-1-ab", timeout=30) as r:
+            assert '<main data-url="/docs">m-1-ab</main>' in r.read().decode()  # the view's
+    finally:
+        stop_preview(process)
+    assert process.returncode == 0
 
 
 def test_preview_refuses_the_dev_server(fault_root: Path) -> None:

@@ -13,6 +13,7 @@ import pytest
 from flask import Flask, render_template_string
 
 from flask_vite import FlaskVite
+from flask_vite.production.pool import RendererBusy
 from flask_vite.production.static import StaticFiles, content_type, static_base_path
 
 SECRET = "top secret, outside dist/client"
@@ -230,7 +231,9 @@ def test_production_registers_nothing_of_the_dev_server(app: Flask) -> None:
     state = app.extensions["vite"]
     assert state.dev_server is None
     assert app.before_request_funcs == {}
-    assert app.error_handler_spec == {}
+    # The one error handler is production's: every renderer busy → 503 (production/busy.py).
+    handled = {cls for codes in app.error_handler_spec[None].values() for cls in codes}
+    assert handled == {RendererBusy}
     client = app.test_client()
     for path in ("/@vite/client", "/src/entry-client.ts", "/@vite/hmr", "/index.html"):
         assert client.get(path).status_code == 404, path
