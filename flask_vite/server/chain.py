@@ -98,6 +98,10 @@ def run_handlers(server: DevServer, handlers: t.Sequence[Handler]) -> Response |
     watcher = getattr(server, "watcher", None)
     if watcher is not None:
         watcher.start()
+    # Likewise the dependency optimizer: it bundles while the page loads.
+    optimizer = getattr(server, "optimizer", None)
+    if optimizer is not None:
+        optimizer.start()
     debug = server.config.debug
     trace: list[str] = []
     started = time.perf_counter()

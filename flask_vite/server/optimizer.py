@@ -34,6 +34,13 @@ _LOCKFILES = ("package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-loc
 _SCRIPT_RE = re.compile(
     r"<script\b(?=[^>]*\btype\s*=\s*[\"']?module)[^>]*?\bsrc\s*=\s*[\"']([^\"']+)[\"'][^>]*>", re.I)
 _BARE_RE = re.compile(r"^(?![a-zA-Z]:)[\w@](?!.*://)")
+# esbuild filters (Go regular expressions) for the scan's callbacks.
+_SCAN_BARE_FILTER = r"^[\w@]([^:]|$)"
+_SCANNED_SOURCE_RE = re.compile(r"\.[cm]?[jt]sx?$")
+_SCAN_EXTERNAL_FILTER = (
+    r"\?|\.(css|less|sass|scss|styl|stylus|pcss|postcss|json|svg|png|jpe?g|gif|webp|avif|ico"
+    r"|woff2?|ttf|otf|eot|mp4|webm|ogg|wav|mp3|flac|aac|pdf|txt|wasm)$"
+)
 
 
 class OptimizeError(ViteError):
@@ -96,6 +103,7 @@ class DepsOptimizer:
         self.deps_dir = self.config.cache_dir / "deps"
         self.metadata: OptimizerMetadata | None = None
         self._lock = threading.RLock()
+        self._started = False
 
     # -- hashing ---------------------------------------------------------------
     def config_hash(self) -> str:
@@ -115,6 +123,30 @@ class DepsOptimizer:
         return h.hexdigest()[:8]
 
     # -- public API --------------------------------------------------------------
+    def start(self) -> None:
+        """Scan and bundle in the background, now (Vite starts its optimizer
+        with the server): the first module that imports a dependency then
+        finds the bundle ready, or under way, instead of starting it.
+
+        Called with the first request, as the file watcher is, so that
+        processes which never serve (``flask vite build``, werkzeug's reloader
+        parent) do not bundle. Failures are left to the request that needs
+        the bundle: it calls :meth:`ensure_ready` and reports them.
+        """
+        if self._started:
+            return
+        with self._lock:
+            if self._started:
+                return
+            self._started = True
+        threading.Thread(target=self._warm_up, name="flask-vite-optimizer", daemon=True).start()
+
+    def _warm_up(self) -> None:
+        try:
+            self.ensure_ready()
+        except Exception as e:  # reported again by the request that needs it
+            logger.debug("optimizing dependencies in the background failed: %s", e)
+
     def ensure_ready(self) -> OptimizerMetadata:
         """Load the cached bundle if its hash still matches, else scan and bundle."""
         with self._lock:
@@ -201,18 +233,38 @@ class DepsOptimizer:
         deps: dict[str, str] = {}
 
         def setup(build: t.Any) -> None:
-            @build.on_resolve(filter=r".*")
-            def on_resolve(args: t.Any) -> t.Any:
+            # Three narrow filters rather than one catch-all: esbuild calls back
+            # into Python only for the imports that need a decision, and
+            # resolves relative JS imports (most of an app's) on its own.
+            @build.on_resolve(filter=_SCAN_BARE_FILTER)
+            def on_bare(args: t.Any) -> t.Any:
                 spec = args.path
-                if is_bare_import(spec):
-                    resolved = self._resolve(spec, args.importer or None)
-                    if resolved and "/node_modules/" in resolved and spec not in self.exclude:
-                        deps.setdefault(spec, resolved)
-                    return {"path": spec, "external": True}
-                if re.search(r"\.(css|less|sass|scss|styl|json|svg|png|jpe?g|gif|webp|avif|ico|woff2?|ttf|eot|mp4|webm|wav|mp3)(\?|$)", spec) or "?" in spec:
-                    return {"path": spec, "external": True}
-                if spec.startswith("/") and args.kind != "entry-point":
-                    target = self.config.root / spec.lstrip("/")
+                if not is_bare_import(spec):
+                    return None
+                external = {"path": spec, "external": True}
+                if spec in deps or spec in self.exclude:
+                    return external
+                resolved = self._resolve(spec, args.importer or None)
+                if resolved is None:
+                    return external
+                if "/node_modules/" in resolved:
+                    deps[spec] = resolved
+                    return external
+                if _SCANNED_SOURCE_RE.search(resolved):
+                    # An alias into the app's own source (tsconfig paths,
+                    # VITE_ALIAS): scan it like any module of the app.
+                    return {"path": resolved}
+                return external
+
+            @build.on_resolve(filter=_SCAN_EXTERNAL_FILTER)
+            def on_non_js(args: t.Any) -> t.Any:
+                # Styles, assets, ?raw/?url imports: nothing to scan in them.
+                return {"path": args.path, "external": True}
+
+            @build.on_resolve(filter=r"^/")
+            def on_root_absolute(args: t.Any) -> t.Any:
+                if args.kind != "entry-point":
+                    target = self.config.root / args.path.lstrip("/")
                     if target.exists():
                         return {"path": target.as_posix()}
                 return None

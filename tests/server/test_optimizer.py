@@ -117,3 +117,25 @@ def test_include_and_exclude(root: Path) -> None:
         assert "from '/node_modules/preact/hooks/dist/hooks.module.js" in js
     finally:
         app.extensions["vite"].close()
+
+
+def test_scan_follows_aliases_and_skips_styles_assets_and_queries(root: Path) -> None:
+    # tsconfig paths lead the scan into the app's own modules (their bare
+    # imports are found up front); styles, assets and ?raw imports are not
+    # scanned, and the scan does not fail on them.
+    (root / "tsconfig.json").write_text(json.dumps(
+        {"compilerOptions": {"baseUrl": ".", "paths": {"@/*": ["src/*"]}}}))
+    (root / "src" / "main.js").write_text(
+        "import './style.css'\nimport logo from './logo.svg'\nimport text from './notes.txt?raw'\n"
+        "import { widget } from '@/lib/widget.js'\nwidget(logo, text)\n")
+    (root / "src" / "style.css").write_text("p { color: red }\n")
+    (root / "src" / "logo.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>\n")
+    (root / "src" / "notes.txt").write_text("notes\n")
+    (root / "src" / "lib").mkdir()
+    (root / "src" / "lib" / "widget.js").write_text(
+        "import { useState } from 'preact/hooks'\nexport const widget = () => useState\n")
+    app = dev_app(root)
+    try:
+        assert set(optimizer(app).scan()) == {"preact/hooks"}
+    finally:
+        app.extensions["vite"].close()
