@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import typing as t
 
-from .sourcemap import SourceMap, decode_mappings, encode_mappings
+from .sourcemap import SourceMap, _decode_vlq, _encode_vlq, decode_mappings, encode_mappings
 
 
 class StringEdit:
@@ -53,6 +53,10 @@ class StringEdit:
         With no previous map the code itself is the original (``source``
         names it) and every line start and edit boundary is mapped.
         """
+        if previous is not None and previous.get("mappings"):
+            mappings = self._shift_mappings_in_lines(previous["mappings"])
+            if mappings is not None:
+                return {**previous, "mappings": mappings}
         code = self.code
         line_starts = [0]
         idx = code.find("\n")
@@ -105,3 +109,76 @@ class StringEdit:
         result = dict(previous)
         result["mappings"] = encode_mappings(out_lines)
         return result
+
+    def _shift_mappings_in_lines(self, mappings: str) -> str | None:
+        """:meth:`shift_map`'s ``mappings`` when no edit adds or removes a line
+        break (import analysis: specifiers rewritten in place, a one-line
+        prefix), else ``None``.
+
+        Then only the generated columns of the lines holding an edit move:
+        every other line's text is kept as it is, undecoded. A mapping inside
+        replaced text is dropped, its deltas handed on to the next mapping.
+        """
+        code = self.code
+        if "\n" in self._prefix:
+            return None
+        edits = self._sorted()
+        for start, end, text in edits:
+            if "\n" in text or "\n" in code[start:end]:
+                return None
+        by_line: dict[int, list[tuple[int, int, str]]] = {}
+        line, line_start = 0, 0
+        for edit in edits:
+            while True:
+                next_break = code.find("\n", line_start)
+                if next_break == -1 or next_break >= edit[0]:
+                    break
+                line, line_start = line + 1, next_break + 1
+            by_line.setdefault(line, []).append((edit[0] - line_start, edit[1] - line_start, edit[2]))
+        if self._prefix:
+            by_line.setdefault(0, [])
+        lines = mappings.split(";")
+        carry = [0, 0, 0, 0]  # deltas of dropped mappings: source, line, column, name
+        for number, text in enumerate(lines):
+            line_edits = by_line.get(number)
+            if line_edits is None and not any(carry):
+                continue
+            shift = len(self._prefix) if number == 0 else 0
+            old_col = new_col = 0
+            out: list[str] = []
+            for part in text.split(","):
+                if not part:
+                    continue
+                values = _decode_vlq(part)
+                old_col += values[0]
+                col = old_col
+                dropped = False
+                growth = shift
+                for start, end, replacement in line_edits or ():
+                    if col >= end:
+                        growth += len(replacement) - (end - start)
+                    elif start < col:
+                        dropped = True
+                        break
+                    else:
+                        break
+                if len(values) >= 4:
+                    for i in range(3):
+                        values[i + 1] += carry[i]
+                        carry[i] = 0
+                    if len(values) >= 5:
+                        values[4] += carry[3]
+                        carry[3] = 0
+                if dropped:
+                    if len(values) >= 4:
+                        carry[:3] = values[1:4]
+                        if len(values) >= 5:
+                            carry[3] = values[4]
+                    continue
+                if col + growth < new_col:
+                    return None  # mappings out of order: leave it to the general case
+                values[0] = col + growth - new_col
+                new_col = col + growth
+                out.append("".join(_encode_vlq(v) for v in values))
+            lines[number] = ",".join(out)
+        return ";".join(lines)
