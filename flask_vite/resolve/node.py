@@ -260,7 +260,7 @@ class NodeResolver:
                 pkg_json = file + "/package.json"
                 if os.path.isfile(pkg_json):
                     pkg = self.cache.load(pkg_json if self.options.preserve_symlinks
-                                          else os.path.realpath(pkg_json))
+                                          else self.cache.real_path(pkg_json))
                     if pkg is not None:
                         try:
                             return self.package_entry(pkg, dir=file)
@@ -278,7 +278,7 @@ class NodeResolver:
 
     def _real(self, path: str) -> str:
         if not self.options.preserve_symlinks:
-            path = os.path.realpath(path)
+            path = self.cache.real_path(path)
         return to_posix(path)
 
     def _file_resolution(self, id: str) -> Resolution:

@@ -13,6 +13,7 @@ import logging
 import os
 import posixpath
 import re
+import stat
 import threading
 import typing as t
 
@@ -103,6 +104,10 @@ class PackageData:
         return value if isinstance(value, dict) else None
 
 
+#: How many folders :class:`PackageCache` remembers things about.
+_REAL_DIRS_LIMIT = 20_000
+
+
 class PackageCache:
     """Parsed ``package.json`` files, re-read when their mtime or size changes.
 
@@ -111,12 +116,41 @@ class PackageCache:
 
     def __init__(self) -> None:
         self._files: dict[str, tuple[tuple[int, int], PackageData | None]] = {}
+        self._real_dirs: dict[str, str] = {}
+        self._nearest: dict[str, str] = {}
         self._lock = threading.Lock()
 
     def clear(self) -> None:
         """Forget everything (after a reinstall, say)."""
         with self._lock:
             self._files.clear()
+            self._real_dirs.clear()
+            self._nearest.clear()
+
+    def real_path(self, path: str) -> str:
+        """``os.path.realpath(path)``, with the real path of its folder kept.
+
+        Python's realpath looks at every component of the path (about 45 µs
+        for a file deep in an app); resolving a page's imports asks for
+        thousands. Folders are taken to stay what they are while the server
+        runs, as Vite's resolver caches do; the file itself is looked at each
+        time, so a file that is (or becomes) a symlink is followed.
+        """
+        parent, name = os.path.split(path)
+        try:
+            is_link = stat.S_ISLNK(os.lstat(path).st_mode)
+        except (OSError, ValueError):
+            return os.path.realpath(path)
+        if is_link or name in ("", ".", "..") or not os.path.isabs(path):
+            return os.path.realpath(path)
+        real_parent = self._real_dirs.get(parent)
+        if real_parent is None:
+            real_parent = os.path.realpath(parent)
+            with self._lock:
+                if len(self._real_dirs) >= _REAL_DIRS_LIMIT:
+                    self._real_dirs.clear()
+                self._real_dirs[parent] = real_parent
+        return os.path.join(real_parent, name)
 
     def load(self, path: str) -> PackageData | None:
         """The ``package.json`` at ``path``; ``None`` if missing or unreadable.
@@ -148,10 +182,25 @@ class PackageCache:
         return pkg
 
     def nearest(self, basedir: str) -> PackageData | None:
-        """The ``package.json`` in ``basedir`` or its closest ancestor."""
-        for d in _ancestors(basedir):
-            pkg = self.load(os.path.join(d, "package.json"))
+        """The ``package.json`` in ``basedir`` or its closest ancestor.
+
+        Which folder holds it is remembered per ``basedir`` (each import asks,
+        and the walk up costs a ``stat`` per folder); the file itself is
+        re-read when it changes, and looked for again when it is gone.
+        """
+        known = self._nearest.get(basedir)
+        if known is not None:
+            pkg = self.load(known)
             if pkg is not None:
+                return pkg
+        for d in _ancestors(basedir):
+            path = os.path.join(d, "package.json")
+            pkg = self.load(path)
+            if pkg is not None:
+                with self._lock:
+                    if len(self._nearest) >= _REAL_DIRS_LIMIT:
+                        self._nearest.clear()
+                    self._nearest[basedir] = path
                 return pkg
         return None
 
@@ -182,7 +231,7 @@ class PackageCache:
             candidate = os.path.join(d, "node_modules", name, "package.json")
             if not os.path.isfile(candidate):
                 continue
-            path = candidate if preserve_symlinks else os.path.realpath(candidate)
+            path = candidate if preserve_symlinks else self.real_path(candidate)
             pkg = self.load(path)
             if pkg is not None:
                 return pkg
