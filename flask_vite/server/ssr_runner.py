@@ -162,11 +162,13 @@ class SsrRunner:
     def _run(self, action: t.Callable[[_Lane, SsrProcess], _T], url: str) -> _T:
         """Run ``action`` on a free child, after sending it what changed in the
         modules ``url`` reaches; JS errors come back source-mapped."""
-        walk = self.collector.modules(url)
+        self.collector.modules(url)  # transforms what changed, before a child is taken
         lane = self._acquire()
         try:
             process = self._process(lane)
-            changes = lane.shipped.changes(walk)
+            # Again (a look-up): an edit made while this call waited for a
+            # child must not be undone by sending it an older walk.
+            changes = lane.shipped.changes(self.collector.modules(url))
             if changes.invalidate:
                 process.invalidate(changes.invalidate)
             if changes.define:
