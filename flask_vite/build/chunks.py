@@ -31,7 +31,8 @@ import typing as t
 
 from ..js_lexer import LexError, parse
 from ..string_edit import StringEdit
-from .environment import ASSETS_DIR, BuildError, content_hash, sanitize_name
+from .environment import ASSETS_DIR, BuildError, content_hash
+from .names import sanitize_name
 from .plugins import PRELOAD_MARKER_RE
 
 if t.TYPE_CHECKING:

@@ -24,7 +24,8 @@ from ..esbuild.service import BuildResult as EsbuildResult
 from ..plugin import ResolveOptions
 from ..plugins.asset import DEFAULT_ASSETS_INLINE_LIMIT, check_public_file
 from .chunks import BROWSER_TARGETS, Chunk, chunk_output
-from .environment import BuildEnvironment, BuildError, sanitize_name
+from .environment import BuildEnvironment, BuildError
+from .names import sanitize_name
 from .html import (
     HtmlEntry,
     entry_tags,

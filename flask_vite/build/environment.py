@@ -21,6 +21,7 @@ import typing as t
 from pathlib import Path
 
 from ..errors import ViteError
+from .names import sanitize_name
 from ..plugin import Plugin
 from ..server.plugin_container import HookContext, PluginContainer
 
@@ -48,13 +49,6 @@ def content_hash(data: bytes) -> str:
     give one asset the same name.
     """
     return base64.urlsafe_b64encode(hashlib.sha256(data).digest()).decode("ascii")[:8]
-
-
-def sanitize_name(name: str) -> str:
-    """A chunk or asset name usable in a file name (Rollup's ``sanitizeFileName``)."""
-    name = name.replace("\0", "")
-    cleaned = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
-    return cleaned.strip(".") or "chunk"
 
 
 @dataclasses.dataclass

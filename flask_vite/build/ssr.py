@@ -29,7 +29,8 @@ from pathlib import Path
 from ..errors import EsbuildError
 from ..plugin import ResolveOptions
 from .client import _shown, failure_message
-from .environment import BuildEnvironment, BuildError, sanitize_name
+from .environment import BuildEnvironment, BuildError
+from .names import ssr_bundle_name
 from .options import prepare_out_dir
 from .plugin_bridge import BuildEntry, PluginBridge
 
@@ -67,7 +68,7 @@ def build_ssr(environment: BuildEnvironment, entry: str, options: BuildOptions,
             raise BuildError(f"Cannot resolve the SSR entry {entry!r} from {config.root}."
                              " Pass it relative to VITE_ROOT (flask vite build --ssr"
                              " src/entry-server.tsx) or set VITE_SSR_ENTRY.")
-        name = sanitize_name(posixpath.basename(rel).rsplit(".", 1)[0])
+        name = ssr_bundle_name(rel)
         build_entry = BuildEntry(name, resolved.id)
         bridge = PluginBridge(environment, [build_entry], sourcemap=options.sourcemap)
         reporter.step("transforming...")

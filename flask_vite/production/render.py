@@ -26,6 +26,7 @@ import threading
 import typing as t
 from pathlib import Path
 
+from ..build.names import ssr_bundle_name
 from ..errors import ViteError
 from ..ssr.errors import SsrError
 from .pool import RendererBusy
@@ -160,7 +161,7 @@ class ProductionRenderer:
     def bundle_path(self, entry: str) -> Path:
         """``src/entry-server.tsx`` → ``dist/server/entry-server.js``, as
         ``vite build --ssr`` names its output."""
-        return self.server_dir / (Path(entry).stem + ".js")
+        return self.server_dir / (ssr_bundle_name(entry) + ".js")
 
     def bundle(self, entry: str) -> _Bundle:
         bundle = self._bundles.get(entry)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import types
 import typing as t
+from pathlib import Path
 
 import pytest
 
 from flask_vite.build.chunks import Chunk, _chunk_deps, _components, _pair_markers
-from flask_vite.build.environment import EmittedAsset, content_hash, sanitize_name
+from flask_vite.build.environment import EmittedAsset, content_hash
+from flask_vite.build.names import sanitize_name, ssr_bundle_name
 from flask_vite.build.html import (
     Tag,
     html_base,
@@ -168,6 +170,22 @@ def test_names() -> None:
     assert len({content_hash(bytes([i])) for i in range(256)}) == 256
     assert sanitize_name("\0virtual:my page") == "virtual_my_page"
     assert sanitize_name("...") == "chunk"
+    # The build names the SSR bundle and the production renderer finds it by
+    # the same function: names with spaces or dots must agree on both sides.
+    assert ssr_bundle_name("src/entry-server.tsx") == "entry-server"
+    assert ssr_bundle_name("/src/my entry.v2.tsx") == "my_entry.v2"
+
+
+def test_the_renderer_looks_for_the_bundle_the_build_names(tmp_path: Path) -> None:
+    from flask import Flask
+
+    from flask_vite.config import ViteConfig
+    from flask_vite.production.render import ProductionRenderer
+
+    app = Flask(__name__, root_path=str(tmp_path))
+    config = ViteConfig.from_app(app)
+    renderer = ProductionRenderer(config)
+    assert renderer.bundle_path("src/my entry.tsx") == config.out_dir / "server" / "my_entry.js"
 
 
 def test_the_summary_table() -> None:
