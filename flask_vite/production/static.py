@@ -139,6 +139,12 @@ class StaticFiles:
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> t.Iterable[bytes]:
         path = environ.get("PATH_INFO") or "/"
+        if not path.isascii():
+            # WSGI hands the path's bytes over as latin-1; file names are UTF-8.
+            try:
+                path = path.encode("latin-1").decode("utf-8")
+            except UnicodeError:
+                return self.app(environ, start_response)
         if environ.get("REQUEST_METHOD") not in ("GET", "HEAD") or not path.startswith(self.base_path):
             return self.app(environ, start_response)
         found = self.find(path[len(self.base_path):])

@@ -113,6 +113,19 @@ def test_precompressed_files_are_preferred(tmp_path: Path) -> None:
     assert r.headers["Content-Encoding"] == "gzip" and gzip.decompress(r.data) == body
 
 
+def test_file_names_beyond_ascii(tmp_path: Path) -> None:
+    client_dir = tmp_path / "client"
+    (client_dir / "assets").mkdir(parents=True)
+    (client_dir / "assets" / "café-1234.txt").write_bytes(b"cafe")
+    wrapped = Flask("names")
+    wrapped.wsgi_app = StaticFiles(wrapped.wsgi_app, client_dir)  # type: ignore[method-assign]
+    client = wrapped.test_client()
+    r = client.get("/assets/caf%C3%A9-1234.txt")
+    assert r.status_code == 200 and r.data == b"cafe"
+    # Bytes that are no UTF-8 name no file: the app answers (404 here).
+    assert client.get("/assets/caf%E9-1234.txt").status_code == 404
+
+
 def test_head_and_ranges(app: Flask) -> None:
     client = app.test_client()
     r = client.head("/notes.txt")
