@@ -108,7 +108,8 @@ class ViteConfig:
     ssr_timeout: float = 5.0
     #: The V8 heap limit of an SSR renderer, in MiB.
     ssr_heap_limit_mb: int = 256
-    #: Production: SSR renderers (V8 child processes) per web worker process.
+    #: SSR renderers (V8 child processes) per web worker process: production's
+    #: renderer pool, and the dev ``ssr`` runner's children (started as requests overlap).
     ssr_workers: int = 2
     #: Production: a renderer is replaced after this many renders (``0``: never).
     ssr_max_renders: int = 10_000

@@ -222,7 +222,8 @@ class FlaskVite:
             render = vite.ssr_load_module("/src/entry-server.tsx")["render"]
             rendered = render(url)   # {"html": ..., "head": ...}
 
-        Edited modules (and their importers) run again; the others keep their state.
+        Edited modules (and their importers) run again; the others keep their
+        state. Module state is per V8 child (up to ``VITE_SSR_WORKERS`` of them).
         """
         return self._dev_server("ssr_load_module()").environments["ssr"].runner.import_(url)
 
