@@ -133,6 +133,9 @@ class Plugin:
     #: module scripts proxied, ``/@vite/client`` injected); otherwise after
     #: them, ``"post"`` hooks last.
     transform_index_html_order: t.Literal["pre", "post"] | None = None
+    #: When ``build_app`` runs (Vite's hook ``order``): ``"pre"`` and unset
+    #: hooks before the environments are built, ``"post"`` hooks after.
+    build_app_order: t.Literal["pre", "post"] | None = None
 
     # -- config -------------------------------------------------------------
     def config(self, config: dict[str, t.Any], env: dict[str, t.Any]) -> dict[str, t.Any] | None:
@@ -169,6 +172,13 @@ class Plugin:
 
     def build_end(self, ctx: PluginContext, error: BaseException | None) -> None:
         """Called after the last module, with the error that stopped the build, if any."""
+
+    def build_app(self, builder: t.Any) -> None:
+        """Vite's ``buildApp``: called once per ``flask vite build`` with the
+        :class:`~flask_vite.build.builder.AppBuilder`. A hook may build
+        environments itself, in its own order (``builder.build("ssr")``);
+        afterwards every requested environment not built yet is built, then
+        the ``"post"`` hooks run (with ``builder.result`` filled in)."""
 
     # -- HTML and HMR --------------------------------------------------------
     def transform_index_html(self, ctx: PluginContext, html: str, url: str) -> str | None:

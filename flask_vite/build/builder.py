@@ -14,6 +14,11 @@ module and ``build_end`` after its files are written (with the error, if it
 failed), client first, so the SSR bundle is built knowing the client's
 assets are in place. Then, with routes to prerender, the pages are
 rendered by the SSR bundle (:mod:`.prerender`).
+
+Plugins' ``build_app`` hooks (Vite's ``buildApp``) frame this: ``"pre"``
+and unordered hooks run first and may build environments themselves
+(:meth:`AppBuilder.build`); what they left is built as above; ``"post"``
+hooks run last, with the results.
 """
 from __future__ import annotations
 
@@ -21,8 +26,11 @@ import dataclasses
 import typing as t
 from pathlib import Path
 
+from ..errors import ViteError
+from ..plugin import Plugin
+from ..server.plugin_container import PluginError
 from .client import ClientBuildResult, build_client
-from .environment import BuildEnvironment
+from .environment import BuildEnvironment, BuildError
 from .options import BuildOptions, build_config, environment_define
 from .plugins import build_plugins
 from .prerender import PrerenderError, PrerenderResult, prerender_pages, remove_stale_pages
@@ -34,7 +42,6 @@ if t.TYPE_CHECKING:
 
     from ..config import ViteConfig
     from ..esbuild.service import EsbuildService
-    from ..plugin import Plugin
 
 
 @dataclasses.dataclass
@@ -105,21 +112,86 @@ def build_environments(config: ViteConfig, plugins: t.Sequence[Plugin], esbuild:
     config = build_config(config, mode=mode)
     for plugin in plugins:
         plugin.config_resolved(config)
-    result = BuildResult()
-    if client:
-        environment, html_proxy = make_environment("client", config, plugins, esbuild)
-        result.client = build_client(environment, html_proxy, options, reporter)
-    if ssr:
-        if client:
-            reporter.line("")
-        environment, _ = make_environment("ssr", config, plugins, esbuild)
-        result.ssr = build_ssr(environment, ssr, options, reporter)
+    builder = AppBuilder(config, plugins, esbuild, options, reporter,
+                         ssr_entry=ssr, requested=(*(("client",) if client else ()),
+                                                   *(("ssr",) if ssr else ())))
+    hooks = [p for p in plugins if getattr(p, "apply", None) != "serve"
+             and type(p).build_app is not Plugin.build_app]
+    for plugin in sorted(hooks, key=lambda p: 0 if p.build_app_order == "pre" else 1):
+        if plugin.build_app_order != "post":
+            _call_build_app(plugin, builder)
+    for name in builder.requested:
+        if name not in builder.built:
+            builder.build(name)
+    result = builder.result
     if prerender and ssr:
         reporter.line("")
         result.prerender = prerender_pages(config, ssr, prerender, options, reporter)
     else:
         remove_stale_pages(config, options, reporter)
+    for plugin in hooks:
+        if plugin.build_app_order == "post":
+            _call_build_app(plugin, builder)
     return result
+
+
+def _call_build_app(plugin: Plugin, builder: AppBuilder) -> None:
+    try:
+        plugin.build_app(builder)
+    except ViteError:
+        raise
+    except Exception as e:
+        raise PluginError(plugin.name, "build_app", None, e) from e
+
+
+class AppBuilder:
+    """What ``build_app`` plugin hooks get (Vite's ``ViteBuilder``): the
+    environments to build and a way to build one now."""
+
+    #: Environment names, in the order they are built by default.
+    ENVIRONMENTS = ("client", "ssr")
+
+    def __init__(self, config: ViteConfig, plugins: t.Sequence[Plugin], esbuild: EsbuildService,
+                 options: BuildOptions, reporter: Reporter, *, ssr_entry: str | None,
+                 requested: t.Sequence[str]) -> None:
+        self.config = config
+        self.options = options
+        #: The environments this build was asked for (``client``, ``ssr``).
+        self.requested = tuple(requested)
+        #: Those built so far, in order.
+        self.built: list[str] = []
+        #: The results so far.
+        self.result = BuildResult()
+        self._plugins = plugins
+        self._esbuild = esbuild
+        self._reporter = reporter
+        self._ssr_entry = ssr_entry
+
+    def build(self, name: str) -> ClientBuildResult | SsrBuildResult:
+        """Build the environment ``name`` (``"client"`` or ``"ssr"``) now.
+
+        :raises BuildError: for another name, or ``"ssr"`` without an SSR
+            entry (``--ssr`` or ``VITE_SSR_ENTRY``).
+        """
+        if name not in self.ENVIRONMENTS:
+            raise BuildError(f"There is no build environment {name!r};"
+                             f" there are {', '.join(map(repr, self.ENVIRONMENTS))}.")
+        if self.built:
+            self._reporter.line("")
+        environment, html_proxy = make_environment(name, self.config, self._plugins, self._esbuild)
+        built: ClientBuildResult | SsrBuildResult
+        if name == "client":
+            built = self.result.client = build_client(
+                environment, html_proxy, self.options, self._reporter)
+        else:
+            if not self._ssr_entry:
+                raise BuildError("The ssr environment needs an entry: pass --ssr ENTRY"
+                                 " (flask vite build --app --ssr src/entry-server.tsx)"
+                                 " or set VITE_SSR_ENTRY.")
+            built = self.result.ssr = build_ssr(
+                environment, self._ssr_entry, self.options, self._reporter)
+        self.built.append(name)
+        return built
 
 
 def make_environment(name: str, config: ViteConfig, user_plugins: t.Sequence[Plugin],

@@ -222,3 +222,61 @@ def test_a_dev_plugin_s_jsx_import_source_applies_to_the_build(builder: Builder,
     builder(small_root, plugins=[ReactLike()])
     js = next((small_root / "dist" / "client" / "assets").glob("index-*.js")).read_text()
     assert "my-jsx:" in js
+
+
+class AppHooks(Plugin):
+    """Vite's ``buildApp``: an ordered hook may build environments itself."""
+
+    def __init__(self, name: str, order: str | None, build: str | None = None,
+                 log: list[tuple[str, ...]] | None = None) -> None:
+        self.name = name
+        self.build_app_order = order  # type: ignore[assignment]
+        self._build = build
+        self.log = log if log is not None else []
+
+    def build_start(self, ctx: t.Any) -> None:
+        self.log.append(("build_start", self.name, ctx.environment.name))
+
+    def build_app(self, builder: t.Any) -> None:
+        self.log.append(("build_app", self.name, *builder.built))
+        if self._build is not None:
+            builder.build(self._build)
+
+
+def test_build_app_hooks_frame_the_environments(builder: Builder, small_root: Path) -> None:
+    write(small_root, {"src/entry-server.ts": "export function render() { return 'x' }\n"})
+    log: list[tuple[str, ...]] = []
+    # Listed post first: the order comes from build_app_order, not the list.
+    post = AppHooks("post", "post", log=log)
+    pre = AppHooks("pre", "pre", build="ssr", log=log)
+    normal = AppHooks("normal", None, log=log)
+    result = builder(small_root, plugins=[post, normal, pre], ssr="src/entry-server.ts")
+    assert result.client is not None and result.ssr is not None
+    hooks = [entry for entry in log if entry[0] == "build_app"]
+    assert hooks == [
+        ("build_app", "pre"),
+        # The pre hook built ssr first; the client is built after the hooks.
+        ("build_app", "normal", "ssr"),
+        ("build_app", "post", "ssr", "client"),
+    ]
+    # Each environment was built once, ssr before client.
+    starts = [entry[2] for entry in log if entry[0] == "build_start" and entry[1] == "pre"]
+    assert starts == ["ssr", "client"]
+
+
+def test_build_app_errors_name_the_environment_or_the_plugin(builder: Builder,
+                                                            small_root: Path) -> None:
+    from flask_vite.build.environment import BuildError
+    from flask_vite.server.plugin_container import PluginError
+
+    with pytest.raises(BuildError, match="no build environment 'edge'"):
+        builder(small_root, plugins=[AppHooks("edge", None, build="edge")])
+
+    class Broken(Plugin):
+        name = "broken"
+
+        def build_app(self, builder: t.Any) -> None:
+            raise RuntimeError("boom")
+
+    with pytest.raises(PluginError, match=r"\[plugin broken\] build_app failed: boom"):
+        builder(small_root, plugins=[Broken()])
