@@ -56,6 +56,8 @@ class EsbuildMessage(t.NamedTuple):
     line_text: str | None = None
     plugin_name: str = ""
     notes: tuple[str, ...] = ()
+    #: esbuild's identifier of the kind of message (``"css-syntax-error"``), or ``""``.
+    id: str = ""
 
     def format(self) -> str:
         where = ""

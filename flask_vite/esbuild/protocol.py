@@ -281,6 +281,7 @@ def message_from_wire(value: dict[str, t.Any]) -> EsbuildMessage:
             text=value.get("text", ""),
             plugin_name=value.get("pluginName", ""),
             notes=notes,
+            id=value.get("id") or "",
         )
     return EsbuildMessage(
         text=value.get("text", ""),
@@ -290,6 +291,7 @@ def message_from_wire(value: dict[str, t.Any]) -> EsbuildMessage:
         line_text=loc.get("lineText"),
         plugin_name=value.get("pluginName", ""),
         notes=notes,
+        id=value.get("id") or "",
     )
 
 
@@ -316,7 +318,7 @@ def message_to_wire(message: MessageLike, plugin_name: str, detail: int = -1) ->
     if message.file is not None or message.line is not None:
         location = _location(message.file, message.line, message.column, message.line_text)
     return {
-        "id": "",
+        "id": message.id,
         "pluginName": message.plugin_name or plugin_name,
         "text": message.text,
         "location": location,

@@ -87,6 +87,8 @@ _EXPORT_ENTRY_RE = re.compile(r'^\s*(?:"((?:[^"\\]|\\.)*)"|([\w$]+)): \(\) => ([
 _OBJECT_RE = re.compile(r"^var ([\w$]+) = \{\n(.*?)\n\};$", re.M | re.S)
 _OBJECT_ENTRY_RE = re.compile(r'^\s*(?:"((?:[^"\\]|\\.)*)"|([\w$]+))(?::|,|$)')
 _ENTRY_DEFAULT_RE = re.compile(r"^var [\w$]+ = ([\w$]+);$", re.M)
+#: esbuild's id for CSS it could only read by repairing it.
+_CSS_SYNTAX_ERROR = "css-syntax-error"
 _PATH_COMMENT_RE = re.compile(r"^/\* (.+) \*/$", re.M)
 
 
@@ -248,12 +250,27 @@ class CssPlugin(Plugin):
         """Inline ``@import``s, rewrite ``url()``s and, for a CSS module, make its
         class names local."""
         module = is_css_module(id)
-        if not module and "@import" not in code and "url(" not in code:
-            return CompiledCss(code)  # nothing to do: serve the source as it is
         environment = ctx.environment
         if environment is None:
             raise CssError(f"cannot compile {clean_url(id)} outside a dev environment")
+        if not module and "@import" not in code and "url(" not in code:
+            # Nothing to rewrite: the source is served as it is, once esbuild
+            # has read it (a syntax error must reach the overlay).
+            _check_syntax(ctx, environment.server.esbuild, code, clean_url(id))
+            return CompiledCss(code)
         return _CssBuild(self, ctx, environment.server.esbuild, code, id, module).run()
+
+
+def _check_syntax(ctx: PluginContext, esbuild: EsbuildService, code: str, file: str) -> None:
+    """Raise :class:`EsbuildError` for CSS esbuild can only read by repairing
+    it; pass its other warnings on, as for a compiled stylesheet."""
+    warnings = esbuild.transform(code, loader="css", sourcefile=file).warnings
+    errors = [w for w in warnings if w.id == _CSS_SYNTAX_ERROR]
+    if errors:
+        raise EsbuildError(errors, [w for w in warnings if w.id != _CSS_SYNTAX_ERROR],
+                           summary=f"Failed to compile {file}")
+    for warning in warnings:
+        ctx.warn(warning.format())
 
 
 class _CssBuild:
@@ -410,6 +427,12 @@ class _CssBuild:
             )
         except EsbuildError as e:
             raise self._located(e) from e
+        syntax_errors = [w for w in result.warnings if w.id == _CSS_SYNTAX_ERROR]
+        if syntax_errors:
+            # esbuild repairs broken CSS and only warns; PostCSS, which Vite
+            # runs, refuses it ("Unclosed block"): an error, and the overlay.
+            raise self._located(EsbuildError(
+                syntax_errors, [w for w in result.warnings if w.id != _CSS_SYNTAX_ERROR]))
         for warning in result.warnings:
             self.ctx.warn(self._message(warning).format())
         css = ""

@@ -261,6 +261,32 @@ def test_missing_import_names_the_file_and_line(pipeline, styles: Path) -> None:
     assert "nope.css" in error.text
 
 
+@pytest.mark.parametrize(("css", "line", "text"), [
+    # esbuild's locations: an unclosed block is reported at the end of the file.
+    (".app { color: red;\n", 2, 'Expected "}" to go with "{"'),
+    (".app { color: red; }\n}\n", 2, 'Unexpected "}"'),
+    ("@media (min-width: 1px {\n  .app { color: red }\n}\n", 4, 'Expected ")"'),
+    # The same through the compiling path (an @import makes it a bundle).
+    ('@import "./parts/a.css";\n.app { color: red;\n', 3, 'Expected "}" to go with "{"'),
+])
+def test_css_syntax_errors_fail_the_transform(pipeline, styles: Path, css: str, line: int,
+                                             text: str) -> None:
+    # esbuild repairs these and warns; Vite (PostCSS) fails, so the overlay shows them.
+    p = pipeline([CssPlugin()])
+    with pytest.raises(EsbuildError) as info:
+        p.container.transform(css, f"{styles}/src/App.css")
+    error = info.value.errors[0]
+    assert (error.file, error.line) == (f"{styles}/src/App.css", line)
+    assert text in error.text
+
+
+def test_unknown_properties_stay_warnings(pipeline, styles: Path,
+                                          caplog: pytest.LogCaptureFixture) -> None:
+    p = pipeline([CssPlugin()])
+    p.container.transform(".app { colr: red }\n", f"{styles}/src/App.css")
+    assert any('"colr" is not a known CSS property' in r.getMessage() for r in caplog.records)
+
+
 def test_errors_in_css_modules_name_the_real_file(pipeline, modules: Path) -> None:
     p = pipeline([CssPlugin()])
     with pytest.raises(EsbuildError) as info:

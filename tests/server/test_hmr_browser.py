@@ -167,6 +167,26 @@ def test_syntax_error_shows_the_overlay_until_fixed(
     s.page.wait_for("document.querySelector('button.counter').textContent === 'Count is 1'")
 
 
+def test_css_syntax_error_shows_the_overlay_until_fixed(
+        open_template: t.Callable[..., Session]) -> None:
+    # esbuild would repair the stylesheet and only warn; Vite (PostCSS) fails
+    # on it, and so do we: the overlay names the file, fixing it clears it.
+    ready = "document.querySelector('button.counter')?.textContent === 'Count is 0'"
+    s = open_template("template-react-ts")
+    s.open(ready)
+    s.page.click("button.counter")
+    s.edit("src/App.css", ".counter {", ".counter { {")
+    s.page.wait_for("document.querySelector('vite-error-overlay') !== null", UPDATE_TIMEOUT)
+    where = overlay_text(s.page, ".file") or ""
+    assert where.startswith((s.root / "src/App.css").as_posix() + ":"), where
+    message = overlay_text(s.page, ".message-body") or ""
+    assert 'Unexpected "{"' in message, message
+    s.edit("src/App.css", ".counter { {", ".counter {")
+    s.page.wait_for("!document.querySelector('vite-error-overlay')", UPDATE_TIMEOUT)
+    # A stylesheet is its own boundary: the page was not reloaded.
+    s.page.wait_for("document.querySelector('button.counter').textContent === 'Count is 1'")
+
+
 GLOB_MAIN = """\
 const titles = import.meta.glob<string>('./pages/*.ts', { eager: true, import: 'title' })
 document.querySelector('#app')!.textContent = Object.values(titles).sort().join(',')
