@@ -21,15 +21,27 @@ precede expressions (``return``, ``typeof`` …) it starts a regex. The one
 case this misreads, a regex literal starting a statement right after a
 block's ``}``, is not something esbuild prints.
 
-Pure: no files, no state between calls.
+An edited module need not be read again in full: :func:`retokenize` keeps
+the tokens before the edit, moves those after it and reads only what
+changed (an HMR edit changes a line or two); :class:`TokenCache` keeps the
+last tokens of a few modules for it.
+
+Pure: no files; no state between calls but :class:`TokenCache`'s.
 """
 from __future__ import annotations
 
+import bisect
+import contextlib
 import re
+import threading
+import typing as t
 
 from .errors import ViteError
 
-__all__ = ["NAME", "NUMBER", "PUNCT", "REGEX", "STRING", "TEMPLATE", "ScanError", "Token", "tokenize"]
+__all__ = [
+    "NAME", "NUMBER", "PUNCT", "REGEX", "STRING", "TEMPLATE", "ScanError", "Token", "TokenCache",
+    "retokenize", "tokenize",
+]
 
 #: Token kinds.
 NAME = "name"
@@ -101,6 +113,7 @@ _EXPRESSION_KEYWORDS = frozenset((
     "do", "else", "yield", "await", "extends",
 ))
 _OPENERS = {"(": ")", "[": "]", "{": "}"}
+_CLOSERS = {")": "(", "]": "[", "}": "{"}
 _TEMPLATE_HOLE = "${"
 
 
@@ -125,7 +138,24 @@ def tokenize(code: str) -> list[Token]:
     stack: list[int] = []
     # A hashbang line is a comment.
     pos = code.index("\n") if code.startswith("#!") and "\n" in code else 0
-    previous: Token | None = None
+    _scan(code, pos, None, tokens, stack, len(code) + 1)
+    _check_closed(tokens, stack)
+    return tokens
+
+
+def _check_closed(tokens: list[Token], stack: list[int]) -> None:
+    if stack:
+        opener = tokens[stack[-1]]
+        raise ScanError(f"{opener.text!r} at offset {opener.start} is never closed")
+
+
+def _scan(code: str, pos: int, previous: Token | None, tokens: list[Token], stack: list[int],
+          stop_at: int) -> tuple[int, Token | None]:
+    """Tokenize ``code`` from ``pos`` onto ``tokens``, ``stack`` the open brackets.
+
+    Returns ``(pos, last token)`` at the end of the code, or as soon as a
+    token starting at ``stop_at`` or later has been added.
+    """
     match_token = _TOKEN_RE.match
     append = tokens.append
     while True:
@@ -161,12 +191,178 @@ def tokenize(code: str) -> list[Token]:
             pos = found.end()
             previous = Token(PUNCT if divides else REGEX, found.group(), start, pos, len(stack))
         else:  # end of the code
-            break
+            return pos, previous
         append(previous)
-    if stack:
-        opener = tokens[stack[-1]]
-        raise ScanError(f"{opener.text!r} at offset {opener.start} is never closed")
-    return tokens
+        if start >= stop_at:
+            return pos, previous
+
+
+#: How far past a token's end the patterns above may have looked to end it
+#: (``>>>=`` after ``>``, a number's exponent, ``?.`` not before a digit),
+#: with room to spare: a token ending closer than this to an edit is read again.
+_LOOKAHEAD = 8
+
+
+class _Stale(Exception):
+    """Tokens moved past an edit would not be what tokenizing finds there."""
+
+
+def retokenize(previous: str, tokens: list[Token], code: str) -> list[Token]:
+    """The tokens of ``code``, an edit of ``previous`` whose tokens are ``tokens``.
+
+    The same list :func:`tokenize` gives, made by reading only the edited
+    stretch: the tokens ending well before the first changed character are
+    kept, tokenizing starts again after them and stops at the first token
+    past the last changed character that one of the old tokens already was
+    (same text, kind and depth, so what follows is read the same way);
+    the old tokens from there are moved by the change in length. One pass
+    then matches brackets again (no regular expressions) and checks that the
+    moved tokens close what is open in the new code as they closed it in the
+    old (a ``}`` that now ends a template hole); if not, ``code`` is
+    tokenized in full.
+
+    ``tokens`` are reused, not copied: after this call they belong to the
+    result and must not be used as the tokens of ``previous`` again.
+
+    :raises ScanError: as :func:`tokenize` does.
+    """
+    if code == previous:
+        return tokens
+    prefix = _common_prefix(previous, code)
+    suffix = _common_suffix(previous, code, min(len(previous), len(code)) - prefix)
+    delta = len(code) - len(previous)
+    keep = bisect.bisect_left(tokens, prefix - _LOOKAHEAD, key=_token_end)
+    if keep == 0:
+        return tokenize(code)
+    new = tokens[:keep]
+    stack: list[int] = []
+    try:
+        _rematch(new, 0, stack, 0)
+        pos, last = new[-1].end, t.cast("Token | None", new[-1])
+        # New offsets from `changed_end` on are in the unchanged tail.
+        changed_end = len(code) - suffix
+        old = bisect.bisect_left(tokens, changed_end - delta, lo=keep, key=_token_start)
+        while True:
+            count = len(new)
+            pos, last = _scan(code, pos, last, new, stack, changed_end)
+            if len(new) == count or last is None:
+                break  # the end of the code
+            while old < len(tokens) and tokens[old].start < last.start - delta:
+                old += 1
+            if old == len(tokens):
+                continue
+            twin = tokens[old]
+            if (twin.start + delta == last.start and twin.end + delta == last.end
+                    and twin.kind == last.kind and twin.depth == last.depth):
+                moved = len(new)
+                new += tokens[old + 1:]
+                _rematch(new, moved, stack, delta)
+                break
+        if stack:
+            raise _Stale
+    except (_Stale, ScanError):
+        # Let tokenize() say what is wrong with the code, if anything.
+        return tokenize(code)
+    return new
+
+
+def _token_end(token: Token) -> int:
+    return token.end
+
+
+def _token_start(token: Token) -> int:
+    return token.start
+
+
+def _common_prefix(a: str, b: str) -> int:
+    """The length of the longest common prefix (a binary search over C comparisons)."""
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a.startswith(b[lo:mid], lo):
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _common_suffix(a: str, b: str, limit: int) -> int:
+    """The length of the longest common suffix, at most ``limit``."""
+    lo, hi = 0, limit
+    len_a, len_b = len(a), len(b)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a.startswith(b[len_b - mid:len_b - lo], len_a - mid):
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _rematch(tokens: list[Token], lo: int, stack: list[int], delta: int) -> None:
+    """Match the brackets of ``tokens[lo:]`` (moved by ``delta``), ``stack`` what is open.
+
+    :raises _Stale: if a bracket or template hole closes something else than
+        it closed when it was tokenized.
+    """
+    for i in range(lo, len(tokens)):
+        tok = tokens[i]
+        if delta:
+            tok.start += delta
+            tok.end += delta
+        kind = tok.kind
+        if kind == PUNCT:
+            text = tok.text
+            if text in _OPENERS:
+                stack.append(i)
+            elif text in _CLOSERS:
+                if not stack:
+                    raise _Stale
+                j = stack.pop()
+                opener = tokens[j]
+                if opener.text != _CLOSERS[text]:  # a template hole's opener is "…${"
+                    raise _Stale
+                opener.match = i
+                tok.match = j
+        elif kind == TEMPLATE:
+            text = tok.text
+            if text[0] == "}" and (not stack or tokens[stack.pop()].kind != TEMPLATE):
+                raise _Stale
+            if text.endswith(_TEMPLATE_HOLE):
+                stack.append(i)
+
+
+class TokenCache:
+    """The tokens of the last few modules tokenized, for :func:`retokenize`.
+
+    ::
+
+        with cache.tokens(id, code) as tokens:
+            ...  # read them
+
+    The tokens of ``id``'s previous code are reused when there are some; the
+    new ones are kept when the block ends without an exception. Safe to
+    share between threads: an entry is taken out while in use (a second
+    reader of the same module meanwhile tokenizes in full).
+
+    :param size: How many modules to remember (least recently used dropped).
+    """
+
+    def __init__(self, size: int = 16) -> None:
+        self.size = size
+        self._entries: dict[str, tuple[str, list[Token]]] = {}
+        self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def tokens(self, key: str, code: str) -> t.Iterator[list[Token]]:
+        with self._lock:
+            entry = self._entries.pop(key, None)
+        tokens = tokenize(code) if entry is None else retokenize(entry[0], entry[1], code)
+        yield tokens
+        with self._lock:
+            self._entries[key] = (code, tokens)
+            while len(self._entries) > self.size:
+                del self._entries[next(iter(self._entries))]
 
 
 def _close(code: str, text: str, start: int, end: int, tokens: list[Token],

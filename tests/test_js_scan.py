@@ -1,9 +1,23 @@
 """The tokenizer behind the React Fast Refresh transform (:mod:`flask_vite.js_scan`)."""
 from __future__ import annotations
 
+import random
+import typing as t
+
 import pytest
 
-from flask_vite.js_scan import NAME, PUNCT, REGEX, STRING, TEMPLATE, ScanError, tokenize
+from flask_vite.js_scan import (
+    NAME,
+    PUNCT,
+    REGEX,
+    STRING,
+    TEMPLATE,
+    ScanError,
+    Token,
+    TokenCache,
+    retokenize,
+    tokenize,
+)
 
 
 def kinds(code: str) -> list[tuple[str, str]]:
@@ -56,3 +70,100 @@ def test_errors(code: str, message: str) -> None:
     with pytest.raises(ScanError, match=message.replace("(", r"\(").replace(")", r"\)")
                        .replace("[", r"\[")):
         tokenize(code)
+
+
+# -- retokenize ------------------------------------------------------------------
+
+_EDITED = """\
+import { jsxDEV } from "react/jsx-dev-runtime";
+const re = /a\\/b[/]/gi, half = total / 2 /* { */;
+let big = 2e+x, hex = 0xZ; // tokens only: 2 e + x, 0 xZ
+function App({ items }) {
+  const label = `Count ${items.map((x) => `<${x}>`).join(", ")} done`;
+  return /* @__PURE__ */ jsxDEV("h1", { children: "Get started" }, void 0, false, {
+    fileName: "/src/App.tsx",
+    lineNumber: 19,
+    columnNumber: 11
+  }, this);
+}
+// } a line comment
+export default App;
+"""
+
+
+def snapshot(tokens: list[Token]) -> list[tuple[str, str, int, int, int, int]]:
+    return [(tok.kind, tok.text, tok.start, tok.end, tok.depth, tok.match) for tok in tokens]
+
+
+def outcome(fn: t.Callable[..., list[Token]], *args: t.Any) -> object:
+    try:
+        return snapshot(fn(*args))
+    except ScanError as e:
+        return str(e)
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    ("Get started", "Edit 001 xx"),
+    ("lineNumber: 19", "lineNumber: 119"),
+    ("/* { */", "/* { "),                      # an open comment swallows what follows
+    ("half = total / 2", "half = total\n/ 2"),
+    ("{ items }", "{ items, key }"),
+    ("`Count ", "`Count }"),
+    ("${items", "{items"),                    # a template hole no more: `}` closes a brace
+    ("{ children:", "${ children:"),
+    ("done`", "done"),                        # unterminated template
+    ("export default App;", "export default App; /"),
+    ('"Get started"', "`Get ${started}`"),
+    ("return /*", "return /"),                # a regex now, not a comment
+    ("const re", "const re = 1, re2"),
+    ("import", "#!/usr/bin/env node\nimport"),
+    ("2e+x", "2e+5"),                         # a number's end depends on what follows it
+    ("0xZ", "0x1"),
+])
+def test_retokenize_is_tokenize(old: str, new: str) -> None:
+    assert old in _EDITED
+    edited = _EDITED.replace(old, new, 1)
+    expected = outcome(tokenize, edited)
+    assert outcome(retokenize, _EDITED, tokenize(_EDITED), edited) == expected
+    # And back again.
+    if not isinstance(expected, str):
+        assert outcome(retokenize, edited, tokenize(edited), _EDITED) == snapshot(tokenize(_EDITED))
+
+
+def test_retokenize_random_edits() -> None:
+    rng = random.Random(6)
+    pieces = ["`", "${", "}", "{", "(", ")", "/", "/*", "*/", "//", "'", '"', "\n", "x", "1",
+              "lineNumber: 20", "a / b", "return /x/", " ", "?.", ">>>", "e"]
+    code = _EDITED
+    tokens = tokenize(code)
+    for _ in range(1500):
+        at = rng.randrange(len(_EDITED))
+        cut = rng.choice([0, 0, 1, 2, 5])
+        edited = _EDITED[:at] + "".join(rng.choices(pieces, k=rng.randint(0, 3))) + _EDITED[at + cut:]
+        expected = outcome(tokenize, edited)
+        assert outcome(retokenize, code, tokens, edited) == expected, (at, cut, edited)
+        if isinstance(expected, str):
+            tokens = tokenize(code)  # reused by the failed call
+        else:
+            code, tokens = edited, tokenize(edited)
+            if rng.random() < 0.5:
+                code, tokens = _EDITED, tokenize(_EDITED)
+
+
+def test_token_cache_reuses_a_modules_last_tokens() -> None:
+    cache = TokenCache(size=2)
+    with cache.tokens("/src/App.tsx", _EDITED) as first:
+        pass
+    edited = _EDITED.replace("Get started", "Edited")
+    with cache.tokens("/src/App.tsx", edited) as second:
+        assert snapshot(second) == snapshot(tokenize(edited))
+    assert second[0] is first[0]  # kept, not tokenized again
+    with pytest.raises(RuntimeError), cache.tokens("/src/App.tsx", _EDITED):
+        raise RuntimeError  # nothing kept: the next call tokenizes in full
+    with cache.tokens("/src/App.tsx", _EDITED) as third:
+        assert third[0] is not first[0]
+    for name in ("/a.js", "/b.js"):
+        with cache.tokens(name, "a"):
+            pass
+    with cache.tokens("/src/App.tsx", _EDITED) as fourth:
+        assert fourth[0] is not third[0]  # dropped: two others since

@@ -33,6 +33,7 @@ import re
 import typing as t
 
 from ..glob_match import compile_patterns
+from ..js_scan import TokenCache
 from ..plugin import (
     LoadResult,
     LoadReturn,
@@ -126,6 +127,9 @@ class ReactRefreshPlugin(Plugin):
         self._config: ViteConfig | None = None
         self._runtime: dict[str, str] = {}
         self._filters: dict[str, tuple[list[t.Callable[[str], bool]], list[t.Callable[[str], bool]]]] = {}
+        # The last modules' tokens: an edited one is read again only where it
+        # changed (issue 6: re-tokenizing App.tsx was most of an HMR update's CPU).
+        self._tokens = TokenCache()
         # Bad patterns fail when the plugin is made, not at the first request.
         _compile(include if include is not None else DEFAULT_INCLUDE, "/")
         _compile(exclude if exclude is not None else DEFAULT_EXCLUDE, "/")
@@ -229,10 +233,11 @@ class ReactRefreshPlugin(Plugin):
                 return None
 
         try:
-            result = react_refresh_transform(
-                code, node.url, runtime_url=RUNTIME_PUBLIC_PATH,
-                force_reset=_has_refresh_reset(previous),
-            )
+            with self._tokens.tokens(id, code) as tokens:
+                result = react_refresh_transform(
+                    code, node.url, runtime_url=RUNTIME_PUBLIC_PATH,
+                    force_reset=_has_refresh_reset(previous), tokens=tokens,
+                )
         except ScanError as e:
             # Valid JavaScript esbuild printed always scans; if not, the page
             # still works, only without Fast Refresh for this module.
