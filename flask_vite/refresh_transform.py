@@ -666,20 +666,22 @@ class _Program:
         calls: list[HookCall] = []
         tokens = self.tokens
         k = lo
+        # The body may be most of the module: names are tested cheapest first.
         while k <= hi:
             tok = tokens[k]
             if tok.kind == NAME:
-                prev = tokens[k - 1] if k > 0 else None
-                is_property = prev is not None and (prev.is_(".") or prev.is_("?."))
-                if tok.text == "function" and not is_property:
-                    inner = self.function_at(k)
-                    if inner is not None:
-                        k = inner.end + 1
-                        continue
-                if tok.text == "class" and not is_property:
-                    k = self.skip_class(k, hi)
-                    continue
-                if _HOOK_NAME_RE.match(tok.text) and self.is_(k + 1, "("):
+                text = tok.text
+                if text == "function" or text == "class":
+                    prev = tokens[k - 1] if k > 0 else None
+                    if prev is None or not (prev.is_(".") or prev.is_("?.")):
+                        if text == "class":
+                            k = self.skip_class(k, hi)
+                            continue
+                        inner = self.function_at(k)
+                        if inner is not None:
+                            k = inner.end + 1
+                            continue
+                elif text.startswith("use") and _HOOK_NAME_RE.match(text) and self.is_(k + 1, "("):
                     call = self.hook_call(k)
                     if call is not None:
                         calls.append(call)
