@@ -210,16 +210,18 @@ class _Stale(Exception):
 def retokenize(previous: str, tokens: list[Token], code: str) -> list[Token]:
     """The tokens of ``code``, an edit of ``previous`` whose tokens are ``tokens``.
 
-    The same list :func:`tokenize` gives, made by reading only the edited
-    stretch: the tokens ending well before the first changed character are
-    kept, tokenizing starts again after them and stops at the first token
-    past the last changed character that one of the old tokens already was
-    (same text, kind and depth, so what follows is read the same way);
-    the old tokens from there are moved by the change in length. One pass
-    then matches brackets again (no regular expressions) and checks that the
-    moved tokens close what is open in the new code as they closed it in the
-    old (a ``}`` that now ends a template hole); if not, ``code`` is
-    tokenized in full.
+    The same list :func:`tokenize` gives, made by reading only what changed.
+    The tokens ending well before the first changed character are kept;
+    tokenizing starts again after them, token by token, until one is a token
+    of ``previous`` (same text, kind and depth) moved by the current change
+    in length or by the whole edit's; the old tokens after it are then moved
+    over as far as the two texts stay the same, and tokenizing starts again
+    where they differ next. An edit in a JSX component changes the line
+    numbers esbuild prints after it (``lineNumber: 20``): each is such a
+    stretch of a token or two. The moved tokens' brackets are matched again
+    as they are moved (no regular expressions), checking that they close
+    what is open in the new code as they closed it in the old (a ``}`` that
+    now ends a template hole); if not, ``code`` is tokenized in full.
 
     ``tokens`` are reused, not copied: after this call they belong to the
     result and must not be used as the tokens of ``previous`` again.
@@ -228,42 +230,64 @@ def retokenize(previous: str, tokens: list[Token], code: str) -> list[Token]:
     """
     if code == previous:
         return tokens
-    prefix = _common_prefix(previous, code)
-    suffix = _common_suffix(previous, code, min(len(previous), len(code)) - prefix)
-    delta = len(code) - len(previous)
-    keep = bisect.bisect_left(tokens, prefix - _LOOKAHEAD, key=_token_end)
+    keep = bisect.bisect_left(tokens, _common_prefix(previous, 0, code, 0) - _LOOKAHEAD, key=_token_end)
     if keep == 0:
         return tokenize(code)
     new = tokens[:keep]
     stack: list[int] = []
+    size = len(tokens)
+    final = len(code) - len(previous)
     try:
         _rematch(new, 0, stack, 0)
         pos, last = new[-1].end, t.cast("Token | None", new[-1])
-        # New offsets from `changed_end` on are in the unchanged tail.
-        changed_end = len(code) - suffix
-        old = bisect.bisect_left(tokens, changed_end - delta, lo=keep, key=_token_start)
+        # `delta` moves old offsets to new ones where the texts last agreed;
+        # `near` and `far` walk the old tokens under it and under `final`.
+        delta = 0
+        near = far = keep
         while True:
             count = len(new)
-            pos, last = _scan(code, pos, last, new, stack, changed_end)
+            pos, last = _scan(code, pos, last, new, stack, 0)
             if len(new) == count or last is None:
                 break  # the end of the code
-            while old < len(tokens) and tokens[old].start < last.start - delta:
-                old += 1
-            if old == len(tokens):
+            while near < size and tokens[near].start + delta < last.start:
+                near += 1
+            while far < size and tokens[far].start + final < last.start:
+                far += 1
+            if near < size and _same(tokens[near], last, delta):
+                twin = near
+            elif far < size and _same(tokens[far], last, final):
+                twin, delta = far, final
+            else:
                 continue
-            twin = tokens[old]
-            if (twin.start + delta == last.start and twin.end + delta == last.end
-                    and twin.kind == last.kind and twin.depth == last.depth):
+            # Old tokens over the stretch after the twin where the texts agree
+            # (up to where the next difference may have changed how they end).
+            old_end = tokens[twin].end
+            if not previous.startswith(code[last.end:last.end + _LOOKAHEAD], old_end):
+                continue  # another difference right after: nothing to move yet
+            same = _common_prefix(previous, old_end, code, last.end)
+            if old_end + same == len(previous) and last.end + same == len(code):
+                stop = size
+            else:
+                stop = bisect.bisect_left(tokens, old_end + same - _LOOKAHEAD, lo=twin + 1, key=_token_end)
+            if stop > twin + 1:
                 moved = len(new)
-                new += tokens[old + 1:]
+                new += tokens[twin + 1:stop]
                 _rematch(new, moved, stack, delta)
-                break
+                last = new[-1]
+                pos = last.end
+            near = far = stop
         if stack:
             raise _Stale
     except (_Stale, ScanError):
         # Let tokenize() say what is wrong with the code, if anything.
         return tokenize(code)
     return new
+
+
+def _same(old: Token, new: Token, delta: int) -> bool:
+    """Whether ``new`` is ``old`` moved by ``delta``."""
+    return (old.start + delta == new.start and old.end + delta == new.end and old.text == new.text
+            and old.kind == new.kind and old.depth == new.depth)
 
 
 def _token_end(token: Token) -> int:
@@ -274,25 +298,28 @@ def _token_start(token: Token) -> int:
     return token.start
 
 
-def _common_prefix(a: str, b: str) -> int:
-    """The length of the longest common prefix (a binary search over C comparisons)."""
-    lo, hi = 0, min(len(a), len(b))
+def _common_prefix(a: str, i: int, b: str, j: int) -> int:
+    """The length of the longest common prefix of ``a[i:]`` and ``b[j:]``.
+
+    C comparisons of growing stretches (the next difference is often near),
+    then a binary search in the last one.
+    """
+    most = min(len(a) - i, len(b) - j)
+    lo = 0
+    step = 64
+    while True:
+        hi = min(lo + step, most)
+        if not a.startswith(b[j + lo:j + hi], i + lo):
+            break
+        if hi == most:
+            return most
+        lo = hi
+        step *= 2
+    # a[i:i+lo] == b[j:j+lo], a[i:i+hi] != b[j:j+hi]
+    hi -= 1
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        if a.startswith(b[lo:mid], lo):
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
-
-
-def _common_suffix(a: str, b: str, limit: int) -> int:
-    """The length of the longest common suffix, at most ``limit``."""
-    lo, hi = 0, limit
-    len_a, len_b = len(a), len(b)
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if a.startswith(b[len_b - mid:len_b - lo], len_a - mid):
+        if a.startswith(b[j + lo:j + mid], i + lo):
             lo = mid
         else:
             hi = mid - 1

@@ -78,6 +78,7 @@ _EDITED = """\
 import { jsxDEV } from "react/jsx-dev-runtime";
 const re = /a\\/b[/]/gi, half = total / 2 /* { */;
 let big = 2e+x, hex = 0xZ; // tokens only: 2 e + x, 0 xZ
+let ratio = total / 2 / count;
 function App({ items }) {
   const label = `Count ${items.map((x) => `<${x}>`).join(", ")} done`;
   return /* @__PURE__ */ jsxDEV("h1", { children: "Get started" }, void 0, false, {
@@ -130,6 +131,20 @@ def test_retokenize_is_tokenize(old: str, new: str) -> None:
         assert outcome(retokenize, edited, tokenize(edited), _EDITED) == snapshot(tokenize(_EDITED))
 
 
+@pytest.mark.parametrize("edits", [
+    [("total / 2 / count", "yield / 2 / count")],   # a name now a keyword: a regex follows
+    [("ratio = total", "ratio =(total"), ("/ count;", "/ count);")],  # deeper in between
+    [("lineNumber: 19", "lineNumber: 9"), ("columnNumber: 11", "columnNumber: 100")],
+    [("`Count", "`Count ${1}"), ("Get started", "Get ${started}")],
+])
+def test_retokenize_several_edits(edits: list[tuple[str, str]]) -> None:
+    edited = _EDITED
+    for old, new in edits:
+        assert old in edited
+        edited = edited.replace(old, new, 1)
+    assert outcome(retokenize, _EDITED, tokenize(_EDITED), edited) == outcome(tokenize, edited)
+
+
 def test_retokenize_random_edits() -> None:
     rng = random.Random(6)
     pieces = ["`", "${", "}", "{", "(", ")", "/", "/*", "*/", "//", "'", '"', "\n", "x", "1",
@@ -137,17 +152,28 @@ def test_retokenize_random_edits() -> None:
     code = _EDITED
     tokens = tokenize(code)
     for _ in range(1500):
-        at = rng.randrange(len(_EDITED))
-        cut = rng.choice([0, 0, 1, 2, 5])
-        edited = _EDITED[:at] + "".join(rng.choices(pieces, k=rng.randint(0, 3))) + _EDITED[at + cut:]
+        # One to three edits, as an edit above esbuild's line numbers changes them all.
+        edited = _EDITED
+        for at in sorted(rng.sample(range(len(_EDITED)), rng.randint(1, 3)), reverse=True):
+            cut = rng.choice([0, 0, 1, 2, 5])
+            edited = edited[:at] + "".join(rng.choices(pieces, k=rng.randint(0, 3))) + edited[at + cut:]
         expected = outcome(tokenize, edited)
-        assert outcome(retokenize, code, tokens, edited) == expected, (at, cut, edited)
+        assert outcome(retokenize, code, tokens, edited) == expected, edited
         if isinstance(expected, str):
             tokens = tokenize(code)  # reused by the failed call
         else:
             code, tokens = edited, tokenize(edited)
             if rng.random() < 0.5:
                 code, tokens = _EDITED, tokenize(_EDITED)
+
+
+def test_retokenize_line_numbers_after_an_edit() -> None:
+    old = "\n".join(f'  jsxDEV("p", {{ children: "{i}" }}, void 0, false, {{ lineNumber: {i} }}, this),'
+                    for i in range(95, 105))
+    new = "\n".join(f'  jsxDEV("p", {{ children: "{i}" }}, void 0, false, {{ lineNumber: {i + 1} }}, this),'
+                    for i in range(95, 105))
+    old, new = f"f([\n{old}\n]);\n", f"f([\n  x,\n{new}\n]);\n"
+    assert snapshot(retokenize(old, tokenize(old), new)) == snapshot(tokenize(new))
 
 
 def test_token_cache_reuses_a_modules_last_tokens() -> None:
