@@ -75,6 +75,7 @@ class DevServer:
     def close(self) -> None:
         """Stop the file watcher and disconnect the pages (``ViteState.close``)."""
         self.watcher.close()
+        self.optimizer.close()
         self.hot.close()
         for environment in self.environments.values():
             environment.close()

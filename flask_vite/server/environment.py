@@ -183,6 +183,9 @@ class DevEnvironment:
         self._drain_watch_files(node)
         transformed = self.plugin_container.transform(loaded.code, id, loaded.map)
         self._drain_watch_files(node)
+        watcher = getattr(self.server, "watcher", None)
+        if watcher is not None and id.startswith("/"):
+            watcher.watch_files((clean_url(id), *node.watch_files))
         content_type = transformed.meta.get("content_type", "text/javascript")
         return TransformResult(transformed.code, t.cast(t.Optional[t.Dict[str, t.Any]], transformed.map),
                                content_type=content_type)

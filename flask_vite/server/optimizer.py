@@ -104,6 +104,7 @@ class DepsOptimizer:
         self.metadata: OptimizerMetadata | None = None
         self._lock = threading.RLock()
         self._started = False
+        self._thread: threading.Thread | None = None
 
     # -- hashing ---------------------------------------------------------------
     def config_hash(self) -> str:
@@ -139,7 +140,15 @@ class DepsOptimizer:
             if self._started:
                 return
             self._started = True
-        threading.Thread(target=self._warm_up, name="flask-vite-optimizer", daemon=True).start()
+        self._thread = threading.Thread(target=self._warm_up, name="flask-vite-optimizer",
+                                        daemon=True)
+        self._thread.start()
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Wait for a background bundle started by :meth:`start` to end."""
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
 
     def _warm_up(self) -> None:
         try:

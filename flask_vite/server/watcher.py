@@ -81,6 +81,9 @@ class FileWatcher:
         self._stop = _StopFlag()
         self._ready = threading.Event()
         self._dirs: set[str] = set()
+        # Folders outside the watched ones that modules came from (watch_files),
+        # added to the watch by the thread.
+        self._pending: set[str] = set()
         # The watch in use: close() wakes an inotify wait.
         self._notify: t.Any = None
 
@@ -126,6 +129,39 @@ class FileWatcher:
             thread.join(timeout)
 
     # -- what to watch -------------------------------------------------------------------
+    def watch_files(self, files: t.Iterable[str]) -> None:
+        """Watch the folders of ``files`` too, when they lie outside the
+        watched folders (Vite's ``ensureWatchedFile``): a module loaded through
+        an alias or ``/@fs/`` from a sibling folder, a linked package, a file
+        a plugin read (``add_watch_file``). Files under the root and in
+        ``node_modules`` are left as they are. Cheap for those: it runs for
+        every module loaded."""
+        new: set[str] = set()
+        root = self._root_prefix()
+        for file in files:
+            if file.startswith(root) or "\0" in file or "/node_modules/" in file:
+                continue
+            folder = os.path.dirname(os.path.realpath(file))
+            if folder in self._dirs or folder in self._pending or folder + "/" == root \
+                    or _ignored_dir(folder, self._ignored_paths()) or not os.path.isdir(folder):
+                continue
+            new.add(folder)
+        if not new:
+            return
+        with self._lock:
+            self._pending |= new
+            self._stop.wake_requested = True
+            notify = self._notify
+        wake = getattr(notify, "wake", None)
+        if wake is not None:
+            wake()
+
+    def _root_prefix(self) -> str:
+        prefix = self.__dict__.get("_root_prefix_cache")
+        if prefix is None:
+            prefix = self._root_prefix_cache = os.path.realpath(self.server.config.root) + "/"
+        return prefix
+
     def roots(self) -> list[Path]:
         """The folders watched with their subfolders."""
         config = self.server.config
@@ -167,8 +203,10 @@ class FileWatcher:
             self._ready.set()
             while not self._stop.stopped:
                 changes = _blocking(notify.watch, DEBOUNCE_MS, STEP_MS, 0, self._stop)
+                if self._pending and not self._stop.stopped:
+                    notify = self._add_pending(notify)
                 if not isinstance(changes, set):
-                    continue  # "stop" (the loop ends) or "signal"
+                    continue  # "stop" (the loop ends, or folders were added) or "signal"
                 try:
                     events, new_dirs, rebuild = self._sort(changes)
                     if rebuild and not self._stop.stopped:
@@ -190,6 +228,17 @@ class FileWatcher:
                 self._notify = None
             if notify is not None:
                 notify.close()
+
+    def _add_pending(self, notify: t.Any) -> t.Any:
+        """A watch of :attr:`_dirs` with the folders :meth:`watch_files` added."""
+        with self._lock:
+            added, self._pending = self._pending, set()
+            self._stop.wake_requested = False
+        self._dirs |= added
+        logger.debug("watching %s too", ", ".join(sorted(added)))
+        fresh = self._open()
+        notify.close()
+        return fresh
 
     def _open(self) -> t.Any:
         """A watch of :attr:`_dirs`: inotify where it works, else watchfiles."""
@@ -369,9 +418,11 @@ class _StopFlag:
 
     def __init__(self) -> None:
         self.stopped = False
+        #: Set to end a wait early without stopping (folders to add).
+        self.wake_requested = False
 
     def is_set(self) -> bool:
-        return self.stopped
+        return self.stopped or self.wake_requested
 
 
 def _blocking(fn: t.Callable[..., t.Any], *args: t.Any) -> t.Any:

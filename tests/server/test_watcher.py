@@ -107,7 +107,9 @@ def watched(project: Path, monkeypatch: pytest.MonkeyPatch,
     admin = Blueprint("admin", "admin", root_path=str(project / "pkg"), template_folder="tpl")
     (project / "pkg" / "tpl").mkdir()
     app.register_blueprint(admin)
-    app.config.update(VITE_ROOT="frontend", VITE_DEV=True)
+    # A sibling of the project the dev server may serve (see shared_folder).
+    app.config.update(VITE_ROOT="frontend", VITE_DEV=True,
+                      VITE_FS_ALLOW=[str(shared_folder(project))])
     FlaskVite(app)
     baseline = set(threading.enumerate())
     watcher = app.extensions["vite"].dev_server.watcher
@@ -122,6 +124,11 @@ def watched(project: Path, monkeypatch: pytest.MonkeyPatch,
 
 def posix(path: Path) -> str:
     return path.as_posix()
+
+
+def shared_folder(project: Path) -> Path:
+    """A folder next to the project (outside every watched folder)."""
+    return project.parent / f"{project.name}-shared"
 
 
 def test_edits_creations_and_deletions_in_the_root(watched: tuple[Flask, Recorder],
@@ -147,6 +154,38 @@ def test_new_folders_are_watched_with_their_files(watched: tuple[Flask, Recorder
     recorder.expect(("create", posix(folder / "a.ts")))
     (folder / "a.ts").write_text("export const a = 1\n")
     recorder.expect(("update", posix(folder / "a.ts")))
+
+
+def test_folders_of_modules_outside_the_root_are_watched_once_loaded(
+        watched: tuple[Flask, Recorder], project: Path) -> None:
+    # A sibling package loaded through /@fs/ (an alias, a linked package):
+    # Vite's ensureWatchedFile. Not before it is loaded; its node_modules never.
+    app, recorder = watched
+    shared = shared_folder(project)
+    (shared / "node_modules" / "dep").mkdir(parents=True)
+    (shared / "util.ts").write_text("export const n = 1\n")
+    (shared / "node_modules" / "dep" / "index.js").write_text("export {}\n")
+    (shared / "util.ts").write_text("export const n = 2\n")
+    recorder.quiet()
+    response = app.test_client().get(f"/@fs{posix(shared)}/util.ts")
+    assert response.status_code == 200 and b"n = 2" in response.data
+    # The watch is reopened with the folder in it; edits are then reported.
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        (shared / "util.ts").write_text(f"export const n = {time.monotonic()}\n")
+        try:
+            change, file = recorder.events.get(timeout=0.5)
+            break
+        except queue.Empty:
+            assert time.monotonic() < deadline, "the folder outside the root was never watched"
+    assert (change, file) == ("update", posix(shared / "util.ts"))
+    app.extensions["vite"].dev_server.watcher.watch_files(
+        [posix(shared / "node_modules" / "dep" / "index.js")])
+    (shared / "node_modules" / "dep" / "index.js").write_text("export const x = 1\n")
+    time.sleep(0.3)
+    while not recorder.events.empty():  # the repeated writes above, if any
+        assert recorder.events.get()[1] == posix(shared / "util.ts")
+    recorder.quiet()
 
 
 def test_ignored_folders_and_files_stay_quiet(watched: tuple[Flask, Recorder],
