@@ -87,6 +87,18 @@ _DECLARATIONS = frozenset(("const", "let", "var"))
 _CLOSERS = frozenset((")", "]", "}"))
 
 
+def _last_hook_name(code: str, start: int, end: int) -> int:
+    """The offset of the last ``use[A-Z]`` in ``code[start:end]``, or -1."""
+    at = code.rfind("use", start, end)
+    while at >= 0 and not ("A" <= code[at + 3:at + 4] <= "Z" and at + 4 <= end):
+        at = code.rfind("use", start, at)
+    return at
+
+
+def _token_start(token: Token) -> int:
+    return token.start
+
+
 def is_componentish_name(name: str) -> bool:
     """Babel's test for a component's name: a capital first letter."""
     return "A" <= name[:1] <= "Z"
@@ -665,8 +677,17 @@ class _Program:
             lo, hi = lo + 1, hi - 1
         calls: list[HookCall] = []
         tokens = self.tokens
+        if lo > hi:
+            return calls
+        # A component's body is most of its module, and most of that is JSX
+        # after the hooks: the walk ends at the last text that may be a hook's
+        # name (in a string or a nested function too: it only walks further).
+        last_hook = _last_hook_name(self.code, tokens[lo].start, tokens[hi].end)
+        if last_hook < 0:
+            return calls
+        hi = bisect.bisect_right(tokens, last_hook, lo, hi + 1, key=_token_start) - 1
         k = lo
-        # The body may be most of the module: names are tested cheapest first.
+        # Names are tested cheapest first.
         while k <= hi:
             tok = tokens[k]
             if tok.kind == NAME:

@@ -84,6 +84,10 @@ SHAPES: list[tuple[str, str, list[str], list[Sig]]] = [
      "export function Inner() {\n  useEffect(() => { const x = useFake(); function f() { useOther() } })\n"
      "  const api = { useNot() { return useState(1) } }\n  return <p>{String(api)}</p>\n}",
      ["Inner"], [("Inner", "useEffect{}", False, ())]),
+    ("hooks after JSX, hook names in strings",
+     "export function Late() {\n  const a = <p title=\"useFake()\">{useMemo(() => 1, [])}</p>\n"
+     "  const [n] = useState(\"useState(0)\")\n  return <b title=\"useNot\">{a}{n}</b>\n}",
+     ["Late"], [("Late", "useMemo{}\nuseState{[n](\"useState(0)\")}", False, ())]),
     ("styled component used as JSX",
      "const Title = styled.h1`color: red;`\nexport function Page() { return <Title>x</Title> }",
      ["Title", "Page"], []),
