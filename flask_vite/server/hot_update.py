@@ -152,9 +152,14 @@ def handle_file_change(server: DevServer, change: ChangeType, file: str) -> None
                         graph.invalidate_module(importer)
         if name == "client":
             if change == "create":
-                # Retry the modules that could not resolve an import.
-                modules.update(n for n in list(_resolve_failed)
-                               if graph.get_module_by_id(n.id or "") is n)
+                # Retry the modules that could not resolve an import. Their
+                # analysis failed, but the page asked for them: they take
+                # part in propagation (Vite reloads the page for them).
+                for failed in list(_resolve_failed):
+                    if graph.get_module_by_id(failed.id or "") is failed:
+                        if failed.is_self_accepting is None:
+                            failed.is_self_accepting = False
+                        modules.add(failed)
                 _resolve_failed.clear()
             client_modules = sorted(modules, key=lambda m: m.url)
 

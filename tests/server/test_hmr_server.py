@@ -79,7 +79,7 @@ def load(app: Flask, *urls: str) -> None:
 
 def test_css_edit_is_a_hot_update_and_drops_the_ssr_module(make: AppFactory, root: Path) -> None:
     app, server, sent = make()
-    load(app, "/src/main.ts", "/src/a.css")
+    load(app, "/src/main.ts", "/src/a.css", "/src/counter.ts")
     ssr = server.environments["ssr"]
     ssr.transform_request("/src/counter.ts")
     ssr_node = ssr.module_graph.get_module_by_url("/src/counter.ts")
@@ -133,6 +133,23 @@ def test_glob_importer_reacts_to_created_and_deleted_files(make: AppFactory, roo
     count = len(sent)
     hot_update.handle_file_change(server, "update", (root / "src" / "index.txt").as_posix())
     assert len(sent) == count  # not a module: nothing to say
+
+
+def test_a_module_the_page_has_not_loaded_needs_no_update(make: AppFactory, root: Path) -> None:
+    # main.ts imports lazy.ts dynamically; the page never called it. An edit
+    # to it reaches no page: no update, no reload (Vite: "not analyzed").
+    (root / "src" / "lazy.ts").write_text("export const lazy = 1\n")
+    main = root / "src" / "main.ts"
+    main.write_text(main.read_text() + "export const later = () => import('./lazy')\n")
+    app, server, sent = make()
+    load(app, "/src/main.ts", "/src/counter.ts", "/src/a.css", "/src/b.css", "/src/pages/one.ts")
+    (root / "src" / "lazy.ts").write_text("export const lazy = 2\n")
+    hot_update.handle_file_change(server, "update", (root / "src" / "lazy.ts").as_posix())
+    assert sent.types() == []
+    # Once loaded (analysed), it is part of the page: no boundary → reload.
+    load(app, "/src/lazy.ts")
+    hot_update.handle_file_change(server, "update", (root / "src" / "lazy.ts").as_posix())
+    assert sent.types() == ["full-reload"]
 
 
 def test_import_no_longer_made_prunes_the_module(make: AppFactory, root: Path) -> None:
