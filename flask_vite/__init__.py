@@ -6,3 +6,4 @@ from .errors import ConfigError as ConfigError
 from .errors import EsbuildError as EsbuildError
 from .errors import ViteError as ViteError
 from .extension import FlaskVite as FlaskVite
+from .plugin import Plugin as Plugin
