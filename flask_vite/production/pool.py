@@ -44,7 +44,10 @@ worker (the state is per ``os.getpid()``).
 next free one together, as one round trip (``call_many.js``): a call between
 Python and V8 costs a few hundred microseconds, a small React page less than
 that, so under load this more than doubles the renders per second
-(measured in ``benchmarks/ssr_prod.py``). Batches are kept short (their
+(measured in ``benchmarks/ssr_prod.py``). The caller that takes a free
+renderer yields once before it makes its batch (``time.sleep(0)``: under
+gevent, the greenlets that are ready run), so that requests read at the same
+moment join it instead of waiting a whole round trip. Batches are kept short (their
 expected run time under ``batch_budget``), so one batch never holds a
 renderer for long. A call in a batch that throws is run again on its own to
 report its error as an unbatched call would; if a batch is stopped (a
@@ -58,6 +61,7 @@ import collections
 import dataclasses
 import logging
 import os
+import re
 import threading
 import time
 import typing as t
@@ -83,6 +87,31 @@ MIN_SPILL, MAX_SPILL = 0.01, 0.05
 #: Errors after which a renderer's child was replaced (by :class:`SsrProcess`)
 #: and the new one must load the bundle again.
 FATAL_ERRORS = (SsrTimeout, SsrOutOfMemory, SsrCrashed)
+
+
+def unpack_texts(packed: str) -> list[str]:
+    """The strings ``callMany`` packed into one (see ``call_many.js``):
+    lengths in UTF-16 code units, a newline, the strings back to back."""
+    head, _, body = packed.partition("\n")
+    lengths = [int(n) for n in head.split(",")]
+    texts: list[str] = []
+    if body.isascii() or not _ASTRAL.search(body):
+        # One code point per UTF-16 unit: Python slices count the same.
+        start = 0
+        for length in lengths:
+            texts.append(body[start:start + length])
+            start += length
+        return texts
+    units = body.encode("utf-16-le", "surrogatepass")
+    start = 0
+    for length in lengths:
+        texts.append(units[start:start + 2 * length].decode("utf-16-le", "surrogatepass"))
+        start += 2 * length
+    return texts
+
+
+#: Characters outside the BMP: two UTF-16 code units each in JavaScript.
+_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
 
 
 class RendererBusy(SsrError):
@@ -263,7 +292,9 @@ class RendererPool:
                     if renderer is not None:
                         local.idle.remove(renderer)
                         renderer.busy_since = time.monotonic()
-                        batch = self._take_batch(local, job)
+                        # Ours alone from here on: no other caller batches it.
+                        local.queue.remove(job)
+                        job.taken = True
                         break
                 if job.taken:
                     # Another caller runs it in a batch; its deadline bounds the wait.
@@ -284,7 +315,7 @@ class RendererPool:
                         f"{'s' if self.size != 1 else ''} busy, {len(local.queue)} calls waiting). Raise "
                         "VITE_SSR_WORKERS, add web workers, or look for slow renders.")
                 local.cond.wait(remaining)
-        self._run(local, renderer, batch)
+        self._run(local, renderer, job)
         return job.outcome()
 
     def stats(self) -> PoolStats:
@@ -382,11 +413,10 @@ class RendererPool:
             return 1
         return max(1, min(self.max_batch, int(self.batch_budget / max(self._per_render, 1e-6))))
 
-    def _take_batch(self, local: _Local, job: _Job) -> list[_Job]:
-        """``job`` and the oldest waiting calls of the same export (lock held)."""
-        local.queue.remove(job)
+    def _take_batch(self, local: _Local, job: _Job, limit: int) -> list[_Job]:
+        """``job`` (taken already) and the oldest waiting calls of the same
+        export, ``limit`` calls at most (lock held)."""
         batch = [job]
-        limit = self._batch_limit()
         if limit > 1 and local.queue:
             for other in local.queue:
                 if len(batch) >= limit:
@@ -399,11 +429,23 @@ class RendererPool:
             taken.taken = True
         return batch
 
-    def _run(self, local: _Local, renderer: _Renderer, batch: list[_Job]) -> None:
-        """Run ``batch`` on ``renderer`` (which this caller holds), then give it back."""
+    def _run(self, local: _Local, renderer: _Renderer, first: _Job) -> None:
+        """Run ``first``, with the calls waiting for the same export, on
+        ``renderer`` (which this caller holds), then give it back."""
         process = renderer.process
         fatal = False
+        batch = [first]
         try:
+            limit = self._batch_limit()
+            if limit > 1:
+                # Let the requests this worker is reading right now reach the
+                # pool before the batch is made: under gevent, sleep(0) runs
+                # the greenlets that are ready, and they queue their renders
+                # behind this one instead of waiting for the next round trip
+                # (issue 7: a round trip costs more CPU than a render).
+                time.sleep(0)
+            with local.cond:
+                batch = self._take_batch(local, first, limit)
             assert process is not None
             started = time.perf_counter()
             if len(batch) == 1:
@@ -423,6 +465,8 @@ class RendererPool:
                     # A result that is not JSON, arguments that are not (then
                     # nothing was sent): only the call at fault should fail.
                     results = None
+                if isinstance(results, str):
+                    results = [(True, text) for text in unpack_texts(results)]
                 if results is not None and len(results) == len(batch):
                     for job, (ok, value) in zip(batch, results):
                         if ok:

@@ -147,6 +147,11 @@ class Server:
             f"{js_string(request.get('name') or '')}, {js_string(request.get('args') or '')})")
         while True:
             kind = status[0]
+            if kind == "S":
+                head, _, text = status.partition("\n")
+                self.next_task = float(head[1:])
+                self.channel.send("V", text)
+                return
             if kind == "R":
                 head, _, body = status.partition("\n")
                 self.next_task = float(head[1:])

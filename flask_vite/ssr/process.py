@@ -393,6 +393,8 @@ class SsrProcess:
                 child.flush(deadline + KILL_GRACE)
                 while True:
                     kind, payload = child.recv(deadline + KILL_GRACE)
+                    if kind == "V":
+                        return payload.decode("utf-8")
                     if kind == "R":
                         result = json.loads(payload)
                         self._log(result.get("logs"))

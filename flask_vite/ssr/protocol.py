@@ -18,6 +18,8 @@ Child to parent:
 
 ``H`` hello, ready: ``{v8, pid}``
 ``R`` result of a call: ``{ok, value | error, logs}``
+``V`` result of a call that returned a string and logged nothing: the
+string as UTF-8, not JSON (a page: no escaping in V8, no parsing here)
 ``F`` modules needed to go on: ``{modules: [{url, chain}], logs}``
 ``O`` the heap limit was reached; the child exits
 ``X`` the child failed (a bug, a terminated isolate); text; the child exits

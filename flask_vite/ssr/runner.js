@@ -18,6 +18,9 @@
 //   "R" + ms + "\n" + JSON
 //                the call finished: {ok, value | error, logs}; ms says when
 //                the next task is due (-1: none), for the host's idle loop
+//   "S" + ms + "\n" + text
+//                the call finished with a string and logged nothing: the
+//                string itself (no JSON); ms as for "R"
 //   "P"          microtasks may have run: poll() again (in a new host call,
 //                because V8 runs microtasks when a host call returns)
 //   "F" + JSON   modules are missing: {modules: [{url, chain}], logs};
@@ -517,7 +520,15 @@
     const call = current;
     current = null;
     const logs = host.takeLogs();
-    const head = "R" + host.nextTaskIn() + "\n";
+    const due = host.nextTaskIn() + "\n";
+    // A page is a string, and most renders log nothing: the text goes to
+    // Python as it is, without JSON around it (issue 7: JSON.stringify here
+    // and json.loads in the web process cost more than the copy). A lone
+    // surrogate cannot cross as UTF-8: such a string goes as JSON.
+    if (call.ok && typeof call.value === "string" && logs.length === 0 && call.value.isWellFormed()) {
+      return "S" + due + call.value;
+    }
+    const head = "R" + due;
     if (!call.ok) return head + JSON.stringify({ ok: false, error: serializeError(call.value), logs });
     try {
       return head + JSON.stringify({ ok: true, value: call.value, logs });

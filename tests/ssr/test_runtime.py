@@ -114,6 +114,21 @@ def test_due_tasks_run_before_the_result_and_others_between_calls(
     proc.call("/between.js", "stop")
 
 
+@pytest.mark.parametrize("text", ["<p>page</p>", "", "👋 é \u2028 \x00 \"quoted\" \\", "a\ud800b", "\udc00"])
+def test_string_results_come_back_unchanged(proc: SsrProcess, caplog: pytest.LogCaptureFixture,
+                                            text: str) -> None:
+    """A string result crosses as raw text (no JSON) when it is well formed
+    and nothing was logged; with logs, or a lone surrogate, as JSON."""
+    proc.define_modules({"/strings.js": exports(same="same", logged="logged") + """
+        function same(text) { return text; }
+        function logged(text) { console.log("rendered"); return text; }
+    """})
+    assert proc.call("/strings.js", "same", [text]) == text
+    with caplog.at_level(logging.INFO, logger="flask_vite.ssr"):
+        assert proc.call("/strings.js", "logged", [text]) == text
+    assert [r.getMessage() for r in caplog.records] == ["rendered"]
+
+
 def test_a_throwing_timer_is_logged_not_fatal(js: Js, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.ERROR, logger="flask_vite.ssr"):
         result = js("""
