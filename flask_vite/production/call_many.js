@@ -10,11 +10,9 @@
 // marked here; the pool runs it again on its own, so its error comes back
 // with the same stack and source-mapped frames as an unbatched call.
 //
-// When every call returned a string (pages), the results go back as one
-// string instead: their lengths (UTF-16 code units, as JavaScript counts),
-// comma-separated, a newline, then the strings one after the other. The
-// runner sends a string as it is, so the pages are never JSON-escaped in V8
-// nor parsed in Python (issue 7).
+// When every call succeeded, the results are `{ values: [...] }` instead:
+// pages are strings or `{ html, head }` objects, and the runner sends such
+// values as raw text, not JSON (see finish() in flask_vite/ssr/runner.js).
 "use strict";
 
 function isThenable(value) {
@@ -27,17 +25,11 @@ function isThenable(value) {
  * of arguments). Synchronous when every call returns a plain value, so the
  * runner answers in one host call; otherwise a promise of all results.
  */
-function pack(results) {
-  const lengths = new Array(results.length);
-  let text = "";
-  for (let i = 0; i < results.length; i++) {
-    const [ok, value] = results[i];
-    // (A lone surrogate cannot cross as UTF-8: then JSON, as for any value.)
-    if (!ok || typeof value !== "string" || !value.isWellFormed()) return results;
-    lengths[i] = value.length;
-    text += value;
+function settled(results) {
+  for (const [ok] of results) {
+    if (!ok) return results;
   }
-  return lengths.join(",") + "\n" + text;
+  return { values: results.map((result) => result[1]) };
 }
 
 exports.callMany = function callMany(url, name, calls) {
@@ -58,5 +50,5 @@ exports.callMany = function callMany(url, name, calls) {
       results[i] = [false, null];
     }
   }
-  return pending === null ? pack(results) : Promise.all(pending).then(() => pack(results));
+  return pending === null ? settled(results) : Promise.all(pending).then(() => settled(results));
 };

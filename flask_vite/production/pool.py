@@ -61,7 +61,6 @@ import collections
 import dataclasses
 import logging
 import os
-import re
 import threading
 import time
 import typing as t
@@ -87,31 +86,6 @@ MIN_SPILL, MAX_SPILL = 0.01, 0.05
 #: Errors after which a renderer's child was replaced (by :class:`SsrProcess`)
 #: and the new one must load the bundle again.
 FATAL_ERRORS = (SsrTimeout, SsrOutOfMemory, SsrCrashed)
-
-
-def unpack_texts(packed: str) -> list[str]:
-    """The strings ``callMany`` packed into one (see ``call_many.js``):
-    lengths in UTF-16 code units, a newline, the strings back to back."""
-    head, _, body = packed.partition("\n")
-    lengths = [int(n) for n in head.split(",")]
-    texts: list[str] = []
-    if body.isascii() or not _ASTRAL.search(body):
-        # One code point per UTF-16 unit: Python slices count the same.
-        start = 0
-        for length in lengths:
-            texts.append(body[start:start + length])
-            start += length
-        return texts
-    units = body.encode("utf-16-le", "surrogatepass")
-    start = 0
-    for length in lengths:
-        texts.append(units[start:start + 2 * length].decode("utf-16-le", "surrogatepass"))
-        start += 2 * length
-    return texts
-
-
-#: Characters outside the BMP: two UTF-16 code units each in JavaScript.
-_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
 
 
 class RendererBusy(SsrError):
@@ -451,7 +425,7 @@ class RendererPool:
             if len(batch) == 1:
                 fatal = self._call_one(process, batch[0])
             else:
-                results: list[t.Any] | None
+                results: t.Any
                 try:
                     results = process.call(
                         CALL_MANY_URL, "callMany", [self.entry, batch[0].name, [j.args for j in batch]],
@@ -465,8 +439,8 @@ class RendererPool:
                     # A result that is not JSON, arguments that are not (then
                     # nothing was sent): only the call at fault should fail.
                     results = None
-                if isinstance(results, str):
-                    results = [(True, text) for text in unpack_texts(results)]
+                if isinstance(results, dict):  # every call succeeded
+                    results = [(True, value) for value in results["values"]]
                 if results is not None and len(results) == len(batch):
                     for job, (ok, value) in zip(batch, results):
                         if ok:

@@ -148,9 +148,9 @@ class Server:
         while True:
             kind = status[0]
             if kind == "S":
-                head, _, text = status.partition("\n")
+                head, _, texts = status.partition("\n")
                 self.next_task = float(head[1:])
-                self.channel.send("V", text)
+                self.channel.send("V", texts)
                 return
             if kind == "R":
                 head, _, body = status.partition("\n")

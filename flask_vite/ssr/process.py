@@ -48,7 +48,7 @@ from .errors import (
     StackFrame,
 )
 from .fetch import MAX_BODY_SIZE, FetchRequest, FetchResponse
-from .protocol import encode
+from .protocol import decode_texts, encode
 
 logger = logging.getLogger("flask_vite.ssr")
 
@@ -394,7 +394,7 @@ class SsrProcess:
                 while True:
                     kind, payload = child.recv(deadline + KILL_GRACE)
                     if kind == "V":
-                        return payload.decode("utf-8")
+                        return decode_texts(payload)
                     if kind == "R":
                         result = json.loads(payload)
                         self._log(result.get("logs"))

@@ -18,14 +18,17 @@ Child to parent:
 
 ``H`` hello, ready: ``{v8, pid}``
 ``R`` result of a call: ``{ok, value | error, logs}``
-``V`` result of a call that returned a string and logged nothing: the
-string as UTF-8, not JSON (a page: no escaping in V8, no parsing here)
+``V`` result of a call whose value is made of strings, arrays and plain
+objects, and that logged nothing (a page: a string or ``{html, head}``):
+see :func:`decode_texts` -- no escaping in V8, no parsing of the text here
 ``F`` modules needed to go on: ``{modules: [{url, chain}], logs}``
 ``O`` the heap limit was reached; the child exits
 ``X`` the child failed (a bug, a terminated isolate); text; the child exits
 """
 from __future__ import annotations
 
+import json
+import re
 import struct
 import typing as t
 
@@ -90,3 +93,39 @@ def frames_of(chunks: t.Iterable[bytes]) -> list[tuple[str, bytes]]:
     for chunk in chunks:
         out.extend(decoder.feed(chunk))
     return out
+
+
+#: Characters outside the BMP: two UTF-16 code units each in JavaScript.
+_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
+
+
+def decode_texts(payload: bytes) -> t.Any:
+    """The value in a ``V`` frame: its shape as JSON (each string replaced
+    by its length in UTF-16 code units, as JavaScript counts), a newline,
+    then the strings back to back in the order the shape lists them."""
+    shape_json, _, body = payload.partition(b"\n")
+    shape = json.loads(shape_json)
+    text = body.decode("utf-8")
+    position = 0
+    if text.isascii() or not _ASTRAL.search(text):
+        # One code point per UTF-16 unit: Python slices count the same.
+        def take(length: int) -> str:
+            nonlocal position
+            position += length
+            return text[position - length:position]
+    else:
+        units = text.encode("utf-16-le")
+
+        def take(length: int) -> str:
+            nonlocal position
+            position += 2 * length
+            return units[position - 2 * length:position].decode("utf-16-le")
+
+    def build(node: t.Any) -> t.Any:
+        if isinstance(node, int):
+            return take(node)
+        if isinstance(node, list):
+            return [build(item) for item in node]
+        return {key: build(item) for key, item in node.items()}
+
+    return build(shape)

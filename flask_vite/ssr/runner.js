@@ -18,9 +18,11 @@
 //   "R" + ms + "\n" + JSON
 //                the call finished: {ok, value | error, logs}; ms says when
 //                the next task is due (-1: none), for the host's idle loop
-//   "S" + ms + "\n" + text
-//                the call finished with a string and logged nothing: the
-//                string itself (no JSON); ms as for "R"
+//   "S" + ms + "\n" + shape + "\n" + texts
+//                the call finished with a value made of strings, arrays and
+//                plain objects, and logged nothing: the value's shape as
+//                JSON (each string replaced by its UTF-16 length), then the
+//                strings back to back, not escaped; ms as for "R"
 //   "P"          microtasks may have run: poll() again (in a new host call,
 //                because V8 runs microtasks when a host call returns)
 //   "F" + JSON   modules are missing: {modules: [{url, chain}], logs};
@@ -516,17 +518,47 @@
     return { name: "Error", message: `Uncaught ${host.formatValue(error)}`, stack: "", frames: [] };
   }
 
+  // The shape of a value made only of strings, arrays and plain objects:
+  // each string replaced by its length (UTF-16 code units), its text pushed
+  // on `texts` in the order JSON.stringify(shape) lists them. undefined for
+  // anything else (numbers, null, a lone surrogate, which cannot cross as
+  // UTF-8), which then goes as JSON.
+  function textShape(value, texts, depth) {
+    if (typeof value === "string") {
+      if (!value.isWellFormed()) return undefined;
+      texts.push(value);
+      return value.length;
+    }
+    if (value === null || typeof value !== "object" || depth > 8) return undefined;
+    if (Array.isArray(value)) {
+      const shape = new Array(value.length);
+      for (let i = 0; i < value.length; i++) {
+        if ((shape[i] = textShape(value[i], texts, depth + 1)) === undefined) return undefined;
+      }
+      return shape;
+    }
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) return undefined;
+    const shape = Object.create(null);
+    for (const key of Object.keys(value)) {
+      if ((shape[key] = textShape(value[key], texts, depth + 1)) === undefined) return undefined;
+    }
+    return shape;
+  }
+
   function finish() {
     const call = current;
     current = null;
     const logs = host.takeLogs();
     const due = host.nextTaskIn() + "\n";
-    // A page is a string, and most renders log nothing: the text goes to
-    // Python as it is, without JSON around it (issue 7: JSON.stringify here
-    // and json.loads in the web process cost more than the copy). A lone
-    // surrogate cannot cross as UTF-8: such a string goes as JSON.
-    if (call.ok && typeof call.value === "string" && logs.length === 0 && call.value.isWellFormed()) {
-      return "S" + due + call.value;
+    // A page is a string or an object of strings ({ html, head }), and most
+    // renders log nothing: the strings go to Python as they are, without
+    // JSON around them (issue 7: escaping here and parsing in the web
+    // process cost more than the copy).
+    if (call.ok && logs.length === 0) {
+      const texts = [];
+      const shape = textShape(call.value, texts, 0);
+      if (shape !== undefined) return "S" + due + JSON.stringify(shape) + "\n" + texts.join("");
     }
     const head = "R" + due;
     if (!call.ok) return head + JSON.stringify({ ok: false, error: serializeError(call.value), logs });

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from flask_vite.production.pool import RendererBusy, RendererPool, unpack_texts
+from flask_vite.production.pool import RendererBusy, RendererPool
 from flask_vite.ssr.errors import SsrError, SsrTimeout
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,6 +39,7 @@ function slow() { const end = Date.now() + 200; while (Date.now() < end) {} retu
 // A page as a plain string, with text outside the BMP (two UTF-16 units each).
 function page(url) {
   if (url.startsWith("/lone")) return "<p>\\uD800" + url + "</p>";
+  if (url.startsWith("/object")) return { html: "<p>\\u{1F44B}" + url + "</p>", head: "<title>\\u00e9</title>" };
   return url.startsWith("/emoji") ? "<p>\\u{1F44B} " + url + " \\u00e9</p>" : "<p>" + url + "</p>";
 }
 module.exports = { render, later, renders, slow, page };
@@ -89,27 +90,15 @@ def test_queued_calls_are_batched_and_each_gets_its_own_result(pool: RendererPoo
         time.sleep(0.01)
 
 
-@pytest.mark.parametrize(("texts"), [
-    ["a", "bc"],
-    ["", "x", ""],
-    ["é", "ü\n", "\n"],
-    ["👋", "a👋b", "👋👋", ""],
-    ["<p>\u2028</p>", "\U0010FFFF"],
-])
-def test_unpack_texts_splits_at_utf16_lengths(texts: list[str]) -> None:
-    """``callMany`` counts lengths as JavaScript does (UTF-16 code units)."""
-    lengths = [len(text.encode("utf-16-le")) // 2 for text in texts]
-    packed = ",".join(map(str, lengths)) + "\n" + "".join(texts)
-    assert unpack_texts(packed) == texts
-
-
-def test_batched_string_results_keep_every_character() -> None:
-    """Pages (strings) come back from a batch packed in one string."""
+def test_batched_pages_keep_every_character() -> None:
+    """Pages (strings, {html, head}) come back from a batch as raw text."""
     with make_pool(size=1, max_batch=64, batch_budget=10.0) as pool:
         pool.call("page", ["/warm"])
-        urls = [f"/emoji/{i}" if i % 3 == 0 else f"/{i}\n" for i in range(60)]
+        urls = [f"/emoji/{i}" if i % 3 == 0 else f"/object/{i}" if i % 3 == 1 else f"/{i}\n" for i in range(60)]
         results = run_concurrently(pool, urls, "page")
-        assert results == [f"<p>👋 {u} é</p>" if u.startswith("/emoji") else f"<p>{u}</p>" for u in urls]
+        assert results == [f"<p>👋 {u} é</p>" if u.startswith("/emoji")
+                           else {"html": f"<p>👋{u}</p>", "head": "<title>é</title>"} if u.startswith("/object")
+                           else f"<p>{u}</p>" for u in urls]
         assert pool.stats().batched > 0
         # A lone surrogate in one page: that batch goes as JSON, nothing lost.
         urls = [f"/lone/{i}" if i == 7 else f"/{i}" for i in range(30)]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import time
+import typing as t
 
 import pytest
 
@@ -114,18 +115,23 @@ def test_due_tasks_run_before_the_result_and_others_between_calls(
     proc.call("/between.js", "stop")
 
 
-@pytest.mark.parametrize("text", ["<p>page</p>", "", "👋 é \u2028 \x00 \"quoted\" \\", "a\ud800b", "\udc00"])
-def test_string_results_come_back_unchanged(proc: SsrProcess, caplog: pytest.LogCaptureFixture,
-                                            text: str) -> None:
-    """A string result crosses as raw text (no JSON) when it is well formed
-    and nothing was logged; with logs, or a lone surrogate, as JSON."""
+@pytest.mark.parametrize("value", [
+    "<p>page</p>", "", "👋 é \u2028 \x00 \"quoted\" \\", "a\ud800b", "\udc00",
+    {"html": "<p>👋</p>", "head": ""}, {"html": "<p>x</p>", "head": "\ud800"},
+    {"values": [{"html": "a"}, {"html": "b\n"}], "n": ["1", "👋"]},
+    {"html": "<p>x</p>", "status": 404}, ["a", None, True, 1.5], {"0": "a", "b": "c", "1": "d"},
+])
+def test_results_come_back_unchanged(proc: SsrProcess, caplog: pytest.LogCaptureFixture,
+                                     value: t.Any) -> None:
+    """A value made of well-formed strings crosses as raw text (no JSON)
+    when nothing was logged; anything else, or with logs, as JSON."""
     proc.define_modules({"/strings.js": exports(same="same", logged="logged") + """
-        function same(text) { return text; }
-        function logged(text) { console.log("rendered"); return text; }
+        function same(value) { return value; }
+        function logged(value) { console.log("rendered"); return value; }
     """})
-    assert proc.call("/strings.js", "same", [text]) == text
+    assert proc.call("/strings.js", "same", [value]) == value
     with caplog.at_level(logging.INFO, logger="flask_vite.ssr"):
-        assert proc.call("/strings.js", "logged", [text]) == text
+        assert proc.call("/strings.js", "logged", [value]) == value
     assert [r.getMessage() for r in caplog.records] == ["rendered"]
 
 
