@@ -37,9 +37,13 @@ class PrerenderedPages:
         # Its lookup (safe join, dotfiles refused, cached stat) and responses;
         # its own fall-through is never used.
         self.files = StaticFiles(app, directory, "/", serve_html=True)
+        self.directory = self.files.directory
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> t.Iterable[bytes]:
-        if environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+        # Most apps prerender nothing: one access() (no exception, no path
+        # work) sends every request on while the folder does not exist
+        # (issue 7: this runs before each SSR page).
+        if environ.get("REQUEST_METHOD") in ("GET", "HEAD") and os.access(self.directory, os.F_OK):
             path = _decoded(environ.get("PATH_INFO") or "/")
             if path.startswith("/"):
                 found = self.files.find(page_file(path))
@@ -53,6 +57,8 @@ class PrerenderedPages:
 def _decoded(path: str) -> str:
     """WSGI's ``PATH_INFO`` (bytes as latin-1) as the text the view sees in
     ``request.path``, the form routes are written in."""
+    if path.isascii():
+        return path
     try:
         return path.encode("latin-1").decode("utf-8")
     except UnicodeError:

@@ -90,3 +90,17 @@ def test_no_folder_no_pages(tmp_path: Path) -> None:
     page.parent.mkdir()
     page.write_text("built later")
     assert t.cast(Response, client.get("/")).get_data(as_text=True) == "built later"
+
+
+def test_a_folder_built_after_the_start_is_served_at_once(tmp_path: Path) -> None:
+    """Without the folder every request goes on to the app; the pages of a
+    later build are served from the next request (no restart)."""
+    folder = tmp_path / "prerendered"
+    client = Client(PrerenderedPages(fallback, folder))
+    assert client.get("/").get_data(as_text=True) == "app GET /"
+    folder.mkdir()
+    (folder / "index.html").write_text("home")
+    assert client.get("/").get_data(as_text=True) == "home"
+    (folder / "index.html").unlink()
+    folder.rmdir()
+    assert client.get("/").get_data(as_text=True) == "app GET /"
