@@ -21,7 +21,7 @@ from collections import deque
 from pathlib import Path
 
 from .child import BOOTSTRAP
-from .protocol import FrameDecoder, encode
+from .protocol import READ_SIZE, FrameDecoder, encode
 
 #: How long a closing child may take to exit before it is killed.
 CLOSE_TIMEOUT = 2.0
@@ -139,7 +139,7 @@ class ChildProcess:
         """
         while not self.frames:
             try:
-                data = os.read(self.fd_in, 1 << 20)
+                data = os.read(self.fd_in, READ_SIZE)
             except BlockingIOError:
                 if not wait_ready(self.fd_in, False, deadline - time.monotonic()) and time.monotonic() >= deadline:
                     raise Deadline() from None

@@ -24,7 +24,7 @@ import traceback
 import typing as t
 from pathlib import Path
 
-from flask_vite.ssr.protocol import FrameDecoder, encode
+from flask_vite.ssr.protocol import READ_SIZE, FrameDecoder, encode
 from flask_vite.ssr.v8 import V8Error, V8Isolate, V8OutOfMemory, run_in_loop
 
 HERE = Path(__file__).resolve().parent
@@ -85,7 +85,7 @@ class Channel:
     def read(self) -> tuple[str, bytes]:
         """The next frame; exits the process when the parent is gone."""
         while not self._frames:
-            data = os.read(self.fd_in, 1 << 20)
+            data = os.read(self.fd_in, READ_SIZE)
             if not data:
                 os._exit(0)  # the parent closed its end: nothing left to serve
             self._frames.extend(self._decoder.feed(data))
