@@ -346,6 +346,10 @@ class ResolvePlugin(Plugin):
 
     def _bare(self, ctx: PluginContext, resolver: NodeResolver, id: str,
               importer: str | None, ssr: bool) -> ResolveIdReturn:
+        if not ssr:
+            optimized = _optimized_source(ctx, id, importer)
+            if optimized is not None:
+                return optimized
         res = resolver.browser_mapping(id, importer, is_file_path=False)
         if res is None:
             res = resolver.resolve_bare(id, importer)
@@ -409,3 +413,16 @@ def _join(basedir: str, id: str) -> str:
 def _js_str(value: str) -> str:
     # Inside a JS template literal in double quotes: escape what could end it.
     return '"' + value.replace("\\", "\\\\").replace("`", "\\`").replace("${", "\\${") + '"'
+
+
+def _optimized_source(ctx: PluginContext, id: str, importer: str | None) -> str | None:
+    """Vite's ``tryOptimizedResolve``: a bare import the dependency optimizer
+    has bundled resolves to the file it was bundled from, without a package
+    lookup (every component imports ``react/jsx-dev-runtime``). Only for the
+    app's own modules: a package's import of a name may mean a nested copy."""
+    if importer is not None and "/node_modules/" in importer:
+        return None
+    server = getattr(ctx.environment, "server", None)
+    metadata = getattr(getattr(server, "optimizer", None), "metadata", None)
+    dep = metadata.optimized.get(id) if metadata is not None else None
+    return dep.src if dep is not None else None

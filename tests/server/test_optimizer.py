@@ -139,3 +139,23 @@ def test_scan_follows_aliases_and_skips_styles_assets_and_queries(root: Path) ->
         assert set(optimizer(app).scan()) == {"preact/hooks"}
     finally:
         app.extensions["vite"].close()
+
+
+def test_bundled_imports_resolve_without_a_package_lookup(root: Path) -> None:
+    # Vite's tryOptimizedResolve: once bundled, "preact/hooks" from app code
+    # is the file it was bundled from; the package is not looked up again
+    # (here it could not be: its package.json is gone).
+    app = dev_app(root)
+    try:
+        meta = optimizer(app).ensure_ready()
+        (root / "node_modules" / "preact" / "package.json").unlink()
+        container = app.extensions["vite"].dev_server.environments["client"].plugin_container
+        resolved = container.resolve_id("preact/hooks", (root / "src" / "main.js").as_posix())
+        assert resolved is not None and resolved.id == meta.optimized["preact/hooks"].src
+        js = app.test_client().get("/src/main.js").get_data(as_text=True)
+        assert f"/node_modules/.vite/deps/preact_hooks.js?v={meta.browser_hash}" in js
+        # From inside a package, the package lookup still decides.
+        inside = (root / "node_modules" / "preact" / "hooks" / "dist" / "hooks.module.js").as_posix()
+        assert container.resolve_id("preact", inside) is None
+    finally:
+        app.extensions["vite"].close()
