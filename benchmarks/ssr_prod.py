@@ -24,6 +24,13 @@ scratch folder:
   - ``flask-vite-nobatch`` -- ``VITE_SSR_BATCH=1`` (one round trip per render);
   - ``flask-vite-norecycle`` -- ``VITE_SSR_MAX_RENDERS=0`` (renderers never replaced).
 
+Builds: before serving, each side's production build is run ``--build-rounds``
+times, alternating, and timed (wall clock, and the CPU of every process it
+ran): ``vite build`` of the client and of ``src/entry-server.tsx`` with the
+template's own commands (``build:client`` + ``build:server``; the ``tsc -b``
+type check of ``npm run build`` is left out: it builds nothing) against
+``flask vite build`` (both outputs in one command).
+
 Each of ``--rounds`` rounds starts every row's server once, in an order
 that alternates between rounds (the machine may be shared: a burst of other
 work lands in one round, not in one row); the table shows medians over
@@ -42,7 +49,7 @@ ceiling is about C / that).
 Usage (from the repository root, with the project's virtualenv)::
 
     .venv/bin/python benchmarks/ssr_prod.py [--connections 10] [--duration 10]
-        [--warmup 3] [--rounds 3] [--rows express,flask-vite,...]
+        [--warmup 3] [--rounds 3] [--build-rounds 3] [--rows express,flask-vite,...]
         [--work /tmp/flask-vite-bench/ssr-prod] [--fresh]
 
 Every process started here (each server's process group, and descendants
@@ -59,6 +66,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -193,6 +201,35 @@ def prepare(work: Path, rows: t.Sequence[str], fresh: bool) -> dict[str, Path]:
         (folder / "app.py").write_text(APP_PY)
         folders["flask-vite"] = folder
     return folders
+
+
+def time_builds(folders: dict[str, Path], rounds: int) -> dict[str, list[tuple[float, float]]]:
+    """(wall, CPU) seconds of each side's production build, ``rounds`` times,
+    in an order that alternates between rounds."""
+    sides: dict[str, tuple[Path, list[list[str]], dict[str, str]]] = {}
+    if "express" in folders:
+        vite = ["node", "node_modules/vite/bin/vite.js", "build"]
+        sides["vite build"] = (folders["express"], [
+            vite + ["--outDir", "dist/client"],
+            vite + ["--ssr", "src/entry-server.tsx", "--outDir", "dist/server"]], {})
+    if "flask-vite" in folders:
+        sides["flask vite build"] = (folders["flask-vite"], [
+            [sys.executable, "-m", "flask", "--app", "app", "vite", "build"]], {"PYTHONPATH": str(REPO)})
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in sides}
+    names = list(sides)
+    for round_ in range(rounds):
+        for name in names if round_ % 2 == 0 else names[::-1]:
+            folder, commands, env = sides[name]
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            started = time.perf_counter()
+            for command in commands:
+                run(command, folder, env)
+            wall = time.perf_counter() - started
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+            times[name].append((wall, cpu))
+            print(f"  {name:22} {wall:6.2f} s wall  {cpu:6.2f} s CPU", flush=True)
+    return times
 
 
 # -- servers ---------------------------------------------------------------------------
@@ -479,6 +516,7 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--build-rounds", type=int, default=3, help="Timed builds per side (0: none).")
     parser.add_argument("--rows", default=DEFAULT_ROWS)
     parser.add_argument("--work", type=Path, default=Path("/tmp/flask-vite-bench/ssr-prod"))
     parser.add_argument("--fresh", action="store_true", help="Install and build again.")
@@ -493,6 +531,10 @@ def main() -> int:
     wrk = ensure_wrk(not args.no_install_wrk)
     script = args.work / "bench.lua"
     script.write_text(WRK_LUA)
+    builds: dict[str, list[tuple[float, float]]] = {}
+    if args.build_rounds > 0:
+        print(f"builds ({args.build_rounds} each)", flush=True)
+        builds = time_builds(folders, args.build_rounds)
     results = {row: Result() for row in rows}
     for round_ in range(args.rounds):
         order = rows if round_ % 2 == 0 else rows[::-1]
@@ -519,6 +561,18 @@ def main() -> int:
               f"{statistics.median(r.p99) * 1000:.2f} | {statistics.median(r.cores):.2f} | "
               f"{per_request:.3f} | {'-' if row == 'express' else f'{statistics.median(r.per_trip):.1f}'} | "
               f"{r.errors} | {ratio} |")
+    if builds:
+        print()
+        print(f"Production build (client + SSR), medians of {args.build_rounds}:")
+        print()
+        print("| build | wall s | CPU s | vs vite build (wall) |")
+        print("|---|---:|---:|---:|")
+        base_wall = statistics.median(w for w, _ in builds["vite build"]) if "vite build" in builds else None
+        for name, runs in builds.items():
+            wall = statistics.median(w for w, _ in runs)
+            cpu = statistics.median(c for _, c in runs)
+            ratio = f"{wall / base_wall:.2f}x" if base_wall else "-"
+            print(f"| {name} | {wall:.2f} | {cpu:.2f} | {ratio} |")
     return 0
 
 
