@@ -59,6 +59,8 @@ class Workers:
         self._tasks: queue.Queue[t.Callable[[], None] | None] = queue.Queue()
         self._lock = threading.Lock()
         self._idle = 0
+        self._stopped = False
+        self._threads: set[threading.Thread] = set()
 
     def submit(self, task: t.Callable[[], None]) -> None:
         with self._lock:
@@ -67,15 +69,36 @@ class Workers:
                 self._idle -= 1  # reserve that worker for this task
         self._tasks.put(task)
         if not reuse:
-            threading.Thread(target=self._work, name="esbuild-plugins", daemon=True).start()
+            thread = threading.Thread(target=self._work, name="esbuild-plugins", daemon=True)
+            with self._lock:
+                self._threads.add(thread)
+            thread.start()
+
+    def join(self, timeout: float) -> None:
+        """Wait (at most ``timeout`` seconds in all) for the workers to end,
+        after :meth:`stop`: a closed service leaves no thread behind."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            threads = list(self._threads)
+        for thread in threads:
+            if thread is not threading.current_thread():
+                thread.join(max(deadline - time.monotonic(), 0.0))
 
     def stop(self) -> None:
         with self._lock:
+            self._stopped = True
             idle, self._idle = self._idle, 0
         for _ in range(idle):
             self._tasks.put(None)
 
     def _work(self) -> None:
+        try:
+            self._serve()
+        finally:
+            with self._lock:
+                self._threads.discard(threading.current_thread())
+
+    def _serve(self) -> None:
         while True:
             try:
                 task = self._tasks.get(timeout=_WORKER_IDLE_SECONDS)
@@ -92,6 +115,8 @@ class Workers:
             except Exception:  # a bug of ours; never let it kill the worker silently
                 logger.exception("esbuild plugin worker failed")
             with self._lock:
+                if self._stopped:
+                    return  # busy when the pool stopped: no task will come
                 self._idle += 1
 
 
@@ -214,6 +239,9 @@ class Channel:
         self._shutdown_process(kill=False, timeout=timeout)
         if threading.current_thread() is not self._reader:
             self._reader.join(timeout)
+        # The reader stopped the idle workers (answering esbuild's pings
+        # starts one now and then); a callback still running ends soon.
+        self._workers.join(max(deadline - time.monotonic(), 0.1))
 
     def _shutdown_process(self, *, kill: bool, timeout: float = STOP_TIMEOUT) -> None:
         # esbuild exits by itself once stdin ends and its work is done. A writer
