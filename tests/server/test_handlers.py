@@ -587,7 +587,14 @@ def test_static_leaves_html_folders_and_internal_urls(make_app: AppFactory, targ
         ("spa", "/docs", HTML, "/docs/index.html"),
         ("spa", "/docs/", HTML, "/docs/index.html"),
         ("spa", "/some/client/route", {}, None),  # not a navigation
+        ("spa", "/some/client/route", {"Accept": "*/*"}, None),  # fetch("/api/missing")
         ("spa", "/some/client/route", {"Accept": "application/json"}, None),
+        # An HTML file that exists is served to any client that takes HTML (curl).
+        ("spa", "/", {"Accept": "*/*"}, "/index.html"),
+        ("spa", "/", {}, "/index.html"),
+        ("spa", "/about", {"Accept": "*/*"}, "/about.html"),
+        ("spa", "/docs/", {}, "/docs/index.html"),
+        ("spa", "/", {"Accept": "application/json"}, None),
         ("spa", "/missing.png", HTML, None),  # has an extension
         ("spa", "/favicon.ico", HTML, None),
         ("spa", "/home", HTML, None),  # a Flask view answers

@@ -24,7 +24,9 @@ def make_html_fallback(server: DevServer) -> Handler | None:
     with two differences for a Flask app: it only runs when no Flask route
     matched the URL (the app's views always win), and the SPA fallback
     needs a browser navigation (``Accept: text/html``) to an extension-less
-    path, so ``fetch("/api/missing")`` and ``/missing.png`` stay 404s.
+    path, so ``fetch("/api/missing")`` and ``/missing.png`` stay 404s. An
+    HTML file that exists is served as Vite does for any request that takes
+    HTML (``text/html``, ``*/*`` or no ``Accept``): ``curl /`` gets the page.
 
     :return: ``None`` for ``VITE_APP_TYPE = "custom"`` (the step is left out).
     """
@@ -40,10 +42,13 @@ def make_html_fallback(server: DevServer) -> Handler | None:
             and fs.real_path(path).is_file()
 
     def vite_html_fallback(request: Request) -> Response | None:
+        accept = request.headers.get("Accept", "")
+        navigation = accepts_html(request)
         if (
             request.method not in ("GET", "HEAD")
             or not isinstance(request.routing_exception, NotFound)
-            or not accepts_html(request)
+            or not (navigation or not accept or "*/*" in accept)
+            or "Upgrade" in request.headers  # a WebSocket of the app's, not a page
         ):
             return None
         url = clean_url(request_url(request))
@@ -64,7 +69,8 @@ def make_html_fallback(server: DevServer) -> Handler | None:
                 logger.debug("Rewriting %s %s to %s", request.method, url, candidate)
                 set_request_url(request, candidate)
                 return None
-        if spa and not extname(pathname) and not pathname.rsplit("/", 1)[-1].startswith("."):
+        if spa and navigation and not extname(pathname) \
+                and not pathname.rsplit("/", 1)[-1].startswith("."):
             logger.debug("Rewriting %s %s to /index.html", request.method, url)
             set_request_url(request, "/index.html")
         return None
