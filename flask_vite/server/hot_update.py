@@ -207,9 +207,15 @@ def pretransform(environment: t.Any, urls: t.Sequence[str]) -> None:
         return
 
     def run() -> None:
+        from .handlers.transform import served_body
+
         for url in dict.fromkeys(urls):
             try:
-                environment.transform_request(url)
+                result = environment.transform_request(url)
+                if result is not None:
+                    # The body too (inline source map, encoded), off the
+                    # page's request.
+                    served_body(result, result.content_type)
             except Exception as e:  # the page's own request shows it
                 logger.debug("pre-transform of %s failed: %s", url, e)
 

@@ -151,14 +151,9 @@ def make_transform(server: DevServer) -> Handler:
             return None
         content_type = "text/css" if is_direct_css_request(url) else result.content_type
         is_dep = clean_url(url).startswith(deps_prefix) and DEP_VERSION_RE.search(url) is not None
-        body = result.served.get(content_type)
-        if body is None:
-            body = result.served[content_type] = with_inline_source_map(
-                result, content_type
-            ).encode("utf-8", "surrogatepass")
         return send(
             request,
-            body,
+            served_body(result, content_type),
             content_type,
             etag=result.etag,
             # Pre-bundled deps carry their version in ?v=: cache them for good.
@@ -179,6 +174,17 @@ def _source_map(request: Request, environment: t.Any, url: str) -> Response | No
     if not source_map:
         return None  # optimized deps' .map files are plain files in the cache dir
     return send(request, json.dumps(source_map), "application/json")
+
+
+def served_body(result: TransformResult, content_type: str) -> bytes:
+    """What is sent for ``result`` as ``content_type``: the code with its
+    inline source map, encoded; made once per result."""
+    body = result.served.get(content_type)
+    if body is None:
+        body = result.served[content_type] = with_inline_source_map(
+            result, content_type
+        ).encode("utf-8", "surrogatepass")
+    return body
 
 
 def with_inline_source_map(result: TransformResult, content_type: str) -> str:
