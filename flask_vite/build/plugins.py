@@ -25,7 +25,6 @@ so do the user's plugins (but those with ``apply="serve"``).
 from __future__ import annotations
 
 import json
-import os
 import posixpath
 import re
 import typing as t
@@ -41,15 +40,16 @@ from ..plugin import (
     ResolveIdReturn,
     ResolveOptions,
 )
-from ..plugins.asset import AssetPlugin, check_public_file, should_inline, to_data_url
+from ..plugins.asset import AssetPlugin, should_inline, to_data_url
 from ..plugins.css import (
-    CSS_LANGS_RE,
     CompiledCss,
     CssError,
     CssPlugin,
     _CssBuild,
     css_modules_to_esm,
     is_css_module,
+    is_stylesheet_module,
+    preprocessor_of,
 )
 from ..plugins.define import DefinePlugin, _esbuild_accepts
 from ..plugins.esbuild import EsbuildPlugin
@@ -57,7 +57,7 @@ from ..plugins.glob import ImportGlobPlugin
 from ..plugins.json import JsonPlugin
 from ..server.urls import (
     clean_url,
-    decode_uri_if_possible,
+    is_inline_request,
     is_raw_request,
     is_url_request,
     remove_import_query,
@@ -87,13 +87,7 @@ PRELOAD_MARKER = "__VITE_PRELOAD__"
 PRELOAD_MARKER_RE = re.compile(r"([\"'`])" + PRELOAD_MARKER + r"\1")
 
 _HTML_PROXY_RE = re.compile(r"[?&]html-proxy&index=(\d+)\.js$")
-_INLINE_RE = re.compile(r"[?&]inline\b")
-_COMMONJS_PROXY_RE = re.compile(r"[?&]commonjs-proxy")
-_SPECIAL_QUERY_RE = re.compile(r"[?&](?:worker|sharedworker|raw|url)\b")
-_PREPROCESSED_RE = re.compile(r"\.(less|sass|scss|styl|stylus|sss)(?:$|\?)")
 _DYNAMIC_IMPORT_RE = re.compile(r"\bimport\s*\(")
-_EXTERNAL_URL_RE = re.compile(r"^(?:[a-z][a-z0-9+.-]*:)?//", re.I)
-_FUNCTION_CALL_RE = re.compile(r"^[A-Z_][.\w-]*\(", re.I)
 
 
 def _environment(ctx: PluginContext) -> BuildEnvironment:
@@ -166,25 +160,14 @@ class _BuildCssCompile(_CssBuild):
     """The dev stylesheet compile (``@import`` inlined, CSS modules made local)
     with ``url()``s pointing at built assets instead of dev URLs."""
 
-    def _rewrite_url(self, raw: str, resolve_dir: str) -> str:
-        if (not raw or raw.startswith(("#", "data:")) or _EXTERNAL_URL_RE.match(raw)
-                or _FUNCTION_CALL_RE.match(raw)):
-            return raw
-        environment = _environment(self.ctx)
+    def _public_url(self, path: str) -> str:
         config = self.ctx.config
-        decoded = decode_uri_if_possible(raw) or raw
-        public = check_public_file(decoded, config)
-        if public is not None:
-            if config.base == "./":
-                return "../" + decoded.lstrip("/")  # from assets/ to the output root
-            return config.base + decoded.lstrip("/")
-        path, postfix = split_file_and_postfix(decoded)
-        if path.startswith("/"):
-            file = posixpath.normpath(self.root + path)
-        else:
-            file = posixpath.normpath(posixpath.join(resolve_dir or self.root, path))
-        if not os.path.isfile(file):
-            return raw  # left for the browser, as Vite does with URLs it cannot resolve
+        if config.base == "./":
+            return "../" + path.lstrip("/")  # from assets/ to the output root
+        return config.base + path.lstrip("/")
+
+    def _asset_url(self, file: str, postfix: str) -> str:
+        environment = _environment(self.ctx)
         url, emitted = built_asset_url(environment, file + postfix,
                                        inline_limit=self.plugin.inline_limit)
         if emitted is None:
@@ -193,7 +176,7 @@ class _BuildCssCompile(_CssBuild):
             found = environment.css_assets.setdefault(self.id, [])
             if emitted not in found:
                 found.append(emitted)
-        if config.base == "./":
+        if self.ctx.config.base == "./":
             return posixpath.relpath(emitted, ASSETS_DIR)  # the CSS file sits in assets/ too
         return url
 
@@ -206,18 +189,17 @@ class BuildCssPlugin(CssPlugin):
     """
 
     def transform(self, ctx: PluginContext, code: str, id: str) -> LoadReturn:
-        if (not CSS_LANGS_RE.search(id) or _COMMONJS_PROXY_RE.search(id)
-                or _SPECIAL_QUERY_RE.search(id)):
+        if not is_stylesheet_module(id):
             return None
-        match = _PREPROCESSED_RE.search(id)
-        if match is not None:
-            raise CssError(f"{clean_url(id)}: .{match.group(1)} files need a preprocessor,"
+        lang = preprocessor_of(id)
+        if lang is not None:
+            raise CssError(f"{clean_url(id)}: .{lang} files need a preprocessor,"
                            " which runs on Node.js; flask-vite builds plain CSS only."
                            " Compile it to .css first, or write it as CSS.")
         self._warn_postcss(ctx)
         code = code.removeprefix("\ufeff")
         module = is_css_module(id)
-        inlined = bool(_INLINE_RE.search(id))
+        inlined = is_inline_request(id)
         if ctx.ssr and not module and not inlined:
             return LoadResult(code, {"mappings": ""})  # the server bundle needs no CSS
         if module or "@import" in code or "url(" in code:
@@ -245,13 +227,12 @@ class CssPostPlugin(Plugin):
     enforce = "post"
 
     def transform(self, ctx: PluginContext, code: str, id: str) -> LoadReturn:
-        if (not CSS_LANGS_RE.search(id) or _COMMONJS_PROXY_RE.search(id)
-                or _SPECIAL_QUERY_RE.search(id)):
+        if not is_stylesheet_module(id):
             return None
         environment = _environment(ctx)
         with environment._lock:
             modules = environment.css_class_maps.get(id)
-        if _INLINE_RE.search(id):
+        if is_inline_request(id):
             try:
                 css = environment.esbuild.transform(code, loader="css", minify=True,
                                                     charset="utf8", log_level="silent").code

@@ -26,8 +26,9 @@ from pathlib import Path
 
 from ..plugin import LoadResult, LoadReturn, Plugin, PluginContext, ResolveIdReturn, ResolveOptions
 from ..server.urls import (
-    FS_PREFIX, clean_url, encode_uri_path, inject_query, is_raw_request, is_url_request,
-    join_url_segments, remove_import_query, remove_url_query, split_file_and_postfix,
+    FS_PREFIX, clean_url, encode_uri_path, inject_query, is_inline_request, is_raw_request,
+    is_url_request, join_url_segments, remove_import_query, remove_url_query,
+    split_file_and_postfix,
 )
 
 if t.TYPE_CHECKING:
@@ -58,7 +59,6 @@ DEFAULT_ASSETS_RE = re.compile(r"\.(" + "|".join(KNOWN_ASSET_TYPES) + r")(\?.*)?
 #: dev only SVGs are (Vite's ``DEFAULT_ASSETS_INLINE_LIMIT``).
 DEFAULT_ASSETS_INLINE_LIMIT = 4096
 
-_INLINE_RE = re.compile(r"[?&]inline\b")
 _NO_INLINE_RE = re.compile(r"[?&]no-inline\b")
 # Git LFS pointer files are never inlined: they are not the asset (asset.ts).
 _GIT_LFS_PREFIX = b"version https://git-lfs.github.com"
@@ -153,7 +153,7 @@ def should_inline(id: str, content: bytes, limit: int = DEFAULT_ASSETS_INLINE_LI
     """
     if _NO_INLINE_RE.search(id):
         return False
-    if _INLINE_RE.search(id):
+    if is_inline_request(id):
         return True
     file = clean_url(id)
     if file.endswith(".html"):
@@ -224,7 +224,7 @@ def file_to_dev_url(ctx: PluginContext, id: str, *,
     config = ctx.config
     file, postfix = split_file_and_postfix(id)
     path = Path(file)
-    if _INLINE_RE.search(id):
+    if is_inline_request(id):
         return to_data_url(path.name, path.read_bytes())
     if file.endswith(".svg"):
         content = path.read_bytes()

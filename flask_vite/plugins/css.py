@@ -48,8 +48,9 @@ from ..esbuild.service import OnLoadArgs, OnLoadResult, OnResolveArgs, OnResolve
 from ..esbuild.service import Plugin as EsbuildPlugin
 from ..plugin import LoadResult, LoadReturn, Plugin, PluginContext
 from ..server.urls import (
-    CLIENT_PUBLIC_PATH, clean_url, decode_uri_if_possible, inject_query, is_direct_request,
-    is_url_request, join_url_segments, split_file_and_postfix,
+    CLIENT_PUBLIC_PATH, clean_url, decode_uri_if_possible, inject_query, is_css_request,
+    is_direct_request, is_inline_request, is_special_query, is_url_request, join_url_segments,
+    split_file_and_postfix,
 )
 from .asset import check_public_file, dev_base, file_to_dev_url
 from .env import is_production
@@ -58,16 +59,13 @@ from .json import is_legal_identifier
 if t.TYPE_CHECKING:
     from ..esbuild.service import EsbuildService, PluginBuild
 
-__all__ = ["CompiledCss", "CssError", "CssPlugin", "css_modules_to_esm", "is_css_module"]
+__all__ = ["CompiledCss", "CssError", "CssPlugin", "css_modules_to_esm", "is_css_module",
+           "is_stylesheet_module", "preprocessor_of"]
 
-#: Vite's ``CSS_LANGS_RE``.
-CSS_LANGS_RE = re.compile(r"\.(css|less|sass|scss|styl|stylus|pcss|postcss|sss)(?:$|\?)")
 _CSS_MODULE_RE = re.compile(r"\.module\.(css|less|sass|scss|styl|stylus|pcss|postcss|sss)(?:$|\?)")
 # Languages that need a preprocessor (a Node.js package) to become CSS.
 _PREPROCESSED_RE = re.compile(r"\.(less|sass|scss|styl|stylus|sss)(?:$|\?)")
-_SPECIAL_QUERY_RE = re.compile(r"[?&](?:worker|sharedworker|raw|url)\b")
 _COMMONJS_PROXY_RE = re.compile(r"[?&]commonjs-proxy")
-_INLINE_RE = re.compile(r"[?&]inline\b")
 _EXTERNAL_URL_RE = re.compile(r"^(?:[a-z][a-z0-9+.-]*:)?//", re.I)
 _FUNCTION_CALL_RE = re.compile(r"^[A-Z_][.\w-]*\(", re.I)
 _POSTCSS_CONFIGS = ("postcss.config.js", "postcss.config.cjs", "postcss.config.mjs",
@@ -96,6 +94,21 @@ class CssError(ViteError):
     """A stylesheet cannot be served (unsupported language, bad query)."""
 
     code = "CSS"
+
+
+def is_stylesheet_module(id: str) -> bool:
+    """Whether ``vite:css`` (and ``vite:css-post`` in a build) transform ``id``:
+    a stylesheet, not a ``?raw``/``?url``/``?worker`` import of one, nor a
+    CommonJS proxy."""
+    return (is_css_request(id) and not is_special_query(id)
+            and not _COMMONJS_PROXY_RE.search(id))
+
+
+def preprocessor_of(id: str) -> str | None:
+    """``"scss"`` for ``/src/a.scss``: a language that needs a preprocessor
+    (a Node.js package) to become CSS; ``None`` for CSS."""
+    match = _PREPROCESSED_RE.search(id)
+    return match.group(1) if match else None
 
 
 def is_css_module(id: str) -> bool:
@@ -191,20 +204,19 @@ class CssPlugin(Plugin):
         return None  # ?url of plain CSS is vite:asset's, as in Vite's dev server
 
     def transform(self, ctx: PluginContext, code: str, id: str) -> LoadReturn:
-        if (not CSS_LANGS_RE.search(id) or _COMMONJS_PROXY_RE.search(id)
-                or _SPECIAL_QUERY_RE.search(id)):
+        if not is_stylesheet_module(id):
             return None
-        file = clean_url(id)
-        if _PREPROCESSED_RE.search(id):
-            lang = _PREPROCESSED_RE.search(id).group(1)  # type: ignore[union-attr]
-            raise CssError(f"{file}: .{lang} files need a preprocessor, which runs on Node.js;"
-                           " flask-vite serves plain CSS only. Compile it to .css first, or"
-                           " write it as CSS (nesting and custom properties work in browsers).")
+        lang = preprocessor_of(id)
+        if lang is not None:
+            raise CssError(f"{clean_url(id)}: .{lang} files need a preprocessor, which runs on"
+                           " Node.js; flask-vite serves plain CSS only. Compile it to .css"
+                           " first, or write it as CSS (nesting and custom properties work in"
+                           " browsers).")
         self._warn_postcss(ctx)
         if code.startswith("\ufeff"):
             code = code[1:]
         module = is_css_module(id)
-        inlined = bool(_INLINE_RE.search(id))
+        inlined = is_inline_request(id)
         direct = is_direct_request(id)
         if ctx.ssr and not module and not inlined:
             return LoadResult("export {}", {"mappings": ""})
@@ -371,32 +383,35 @@ class _CssBuild:
         The plugin pipeline's resolver is not asked: it would register the
         package with the dependency optimizer, which is for JavaScript.
         """
-        path, _ = split_file_and_postfix(spec)
+        candidate = self._local_file(split_file_and_postfix(spec)[0], resolve_dir)
+        return candidate if os.path.isfile(candidate) else None
+
+    def _local_file(self, path: str, resolve_dir: str) -> str:
+        """The file a root-absolute path, or a relative one (even without
+        ``./``), names from ``resolve_dir``."""
         if path.startswith("/"):
-            candidate = posixpath.normpath(self.root + path)
-        else:
-            candidate = posixpath.normpath(posixpath.join(resolve_dir or self.root, path))
-        if os.path.isfile(candidate):
-            return candidate
-        return None
+            return posixpath.normpath(self.root + path)
+        return posixpath.normpath(posixpath.join(resolve_dir or self.root, path))
 
     def _rewrite_url(self, raw: str, resolve_dir: str) -> str:
-        """The dev URL for a ``url()`` (Vite's CSS ``urlResolver``)."""
+        """The URL for a ``url()`` (Vite's CSS ``urlResolver``): public files
+        by :meth:`_public_url`, files next to the stylesheet by :meth:`_asset_url`."""
         if (not raw or raw.startswith(("#", "data:")) or _EXTERNAL_URL_RE.match(raw)
                 or _FUNCTION_CALL_RE.match(raw)):
             return raw
-        config = self.ctx.config
         decoded = decode_uri_if_possible(raw) or raw
-        if check_public_file(decoded, config) is not None:
-            return join_url_segments(dev_base(config), decoded)
+        if check_public_file(decoded, self.ctx.config) is not None:
+            return self._public_url(decoded)
         path, postfix = split_file_and_postfix(decoded)
-        if path.startswith("/"):
-            file = posixpath.normpath(self.root + path)
-        else:
-            # Relative even without "./", as for @import.
-            file = posixpath.normpath(posixpath.join(resolve_dir or self.root, path))
+        file = self._local_file(path, resolve_dir)
         if not os.path.isfile(file):
             return raw  # left for the browser, as Vite does with URLs it cannot resolve
+        return self._asset_url(file, postfix)
+
+    def _public_url(self, path: str) -> str:
+        return join_url_segments(dev_base(self.ctx.config), path)
+
+    def _asset_url(self, file: str, postfix: str) -> str:
         url = file_to_dev_url(self.ctx, file + postfix, inline_limit=self.plugin.inline_limit)
         if not url.startswith("data:"):
             url = self._with_timestamp(url, file)

@@ -155,6 +155,11 @@ def is_raw_request(url: str) -> bool:
     return bool(_RAW_QUERY_RE.search(url))
 
 
+def is_inline_request(url: str) -> bool:
+    """``?inline`` anywhere in the query (``?inline=1`` too)."""
+    return bool(_INLINE_FLAG_RE.search(url))
+
+
 def is_special_query(url: str) -> bool:
     """``?worker``, ``?sharedworker``, ``?raw`` or ``?url`` anywhere in the query."""
     return bool(_SPECIAL_QUERY_RE.search(url))
@@ -180,7 +185,7 @@ def reads_file_verbatim(url: str) -> bool:
     """
     return bool(
         _RAW_FLAG_RE.search(url) or _URL_FLAG_RE.search(url)
-        or _INLINE_FLAG_RE.search(url) or _SVG_RE.search(url)
+        or is_inline_request(url) or _SVG_RE.search(url)
     )
 
 

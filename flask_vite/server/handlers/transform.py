@@ -22,6 +22,7 @@ from ..urls import (
     is_direct_request,
     is_html_proxy,
     is_import_request,
+    is_inline_request,
     is_js_request,
     is_special_query,
     remove_import_query,
@@ -52,7 +53,6 @@ PASS_ON_CODES = frozenset({"LOAD_URL"})
 
 # "/" and the favicon are never modules (Vite's knownIgnoreList).
 _IGNORED_URLS = frozenset({"/", "/favicon.ico"})
-_INLINE_FLAG_RE = re.compile(r"[?&]inline\b")
 _MAP_SUFFIX_RE = re.compile(r"\.map($|\?)")
 _SOURCE_MAP_COMMENT_RE = re.compile(r"[#@] sourceMappingURL=")
 
@@ -109,7 +109,7 @@ def make_transform(server: DevServer) -> Handler:
             or is_css_request(url)
             or is_html_proxy(url)
             or is_special_query(url)
-            or _INLINE_FLAG_RE.search(url)
+            or is_inline_request(url)
         ):
             return None
 
