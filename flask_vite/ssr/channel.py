@@ -165,6 +165,10 @@ class ChildProcess:
         if self.closed:
             return
         self.closed = True
+        self._release()
+
+    def _release(self) -> None:
+        """Close this process's pipe ends and the output file."""
         for fd in (self.fd_out, self.fd_in):
             try:
                 os.close(fd)
@@ -194,12 +198,7 @@ class ChildProcess:
                 self.popen.kill()
             self.popen.wait()
         finally:
-            for fd in (self.fd_out, self.fd_in):
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
-            self.output.close()
+            self._release()
 
 
 def kill_child(child: ChildProcess) -> None:

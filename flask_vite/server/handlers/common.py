@@ -202,22 +202,35 @@ def access_denied(
     )
 
 
-def serve_checked_file(server: DevServer, request: Request, pathname: str,
-                       path: Path | None) -> Response | None:
-    """Serve ``path`` (the file the decoded URL path ``pathname`` names) if the
-    path-safety rules allow it: 403 when denied, ``None`` (fall through) when
-    it is outside the allowed folders or not a file."""
+def checked_file(server: DevServer, pathname: str, path: Path | None, *,
+                 extra_roots: t.Sequence[Path] = ()) -> Path | Response | None:
+    """The real file ``path`` names (the file the URL path ``pathname``
+    asks for), if the path-safety rules let it be served; a 403 response
+    when they deny it; ``None`` when it is missing, outside the allowed
+    folders or not a file (the request falls through).
+
+    :param extra_roots: Folders allowed for this lookup only (the public dir).
+    """
     from .. import fs
 
     if path is None:
         return None
-    access, reason = fs.explain_access(server, path)
+    access, reason = fs.explain_access(server, path, extra_roots=extra_roots)
     if access is fs.Access.DENIED:
         return access_denied(server, pathname, reason, path)
+    if access is not fs.Access.ALLOWED:
+        return None
     real = fs.real_path(path)
-    if access is fs.Access.ALLOWED and real.is_file():
-        return send_path(request, real)
-    return None
+    return real if real.is_file() else None
+
+
+def serve_checked_file(server: DevServer, request: Request, pathname: str,
+                       path: Path | None) -> Response | None:
+    """Serve ``path`` through :func:`checked_file`: the file, a 403, or ``None``."""
+    found = checked_file(server, pathname, path)
+    if not isinstance(found, Path):  # a 403, or nothing to serve
+        return found
+    return send_path(request, found)
 
 
 def add_vary(response: Response, *names: str) -> None:

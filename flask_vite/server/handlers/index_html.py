@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import typing as t
+from pathlib import Path
 
 from flask import Request, Response
 
 from .. import fs
 from ..urls import FS_PREFIX, clean_url, decode_uri_component
-from .common import Handler, access_denied, original_url, request_url, send
+from .common import Handler, checked_file, original_url, request_url, send
 
 if t.TYPE_CHECKING:
     from ..dev_server import DevServer
@@ -45,15 +46,10 @@ def make_index_html(server: DevServer) -> Handler | None:
             path = fs.url_to_path(server, pathname)
         else:
             path = fs.safe_join(root, pathname)
-        if path is None:
-            return None
-        access, reason = fs.explain_access(server, path)
-        if access is fs.Access.DENIED:
-            return access_denied(server, pathname, reason, path)
-        real = fs.real_path(path)
-        if access is not fs.Access.ALLOWED or not real.is_file():
-            return None
-        html = real.read_text(encoding="utf-8")
+        found = checked_file(server, pathname, path)
+        if not isinstance(found, Path):  # a 403, or nothing to serve
+            return found
+        html = found.read_text(encoding="utf-8")
         html = server.transform_index_html(url, html, original_url(request))
         return send(request, html, "text/html")
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import typing as t
+from pathlib import Path
 
 from flask import Request, Response
 
@@ -14,7 +15,7 @@ from ..urls import (
     is_internal_request,
     is_url_request,
 )
-from .common import Handler, access_denied, request_url, send_path
+from .common import Handler, checked_file, request_url, send_path
 
 if t.TYPE_CHECKING:
     from ..dev_server import DevServer
@@ -56,11 +57,9 @@ def make_serve_public(server: DevServer) -> Handler | None:
             # Most requests are for modules, not public files: one stat
             # settles them before the access rules (which resolve symlinks).
             return None
-        access, reason = fs.explain_access(server, path, extra_roots=extra_roots)
-        if access is fs.Access.DENIED:
-            return access_denied(server, clean_url(url), reason, path)
-        if access is fs.Access.ALLOWED and path.is_file():
-            return send_path(request, path)
-        return None
+        found = checked_file(server, clean_url(url), path, extra_roots=extra_roots)
+        if not isinstance(found, Path):  # a 403, or nothing to serve
+            return found
+        return send_path(request, path)
 
     return vite_serve_public
