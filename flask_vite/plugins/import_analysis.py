@@ -123,14 +123,16 @@ class ImportAnalysisPlugin(Plugin):
         if (not is_self_accepting and accepted_exports is not None
                 and all(e.n in accepted_exports for e in exports)):
             is_self_accepting = True
-        for url in imported_urls:
-            # Vite: a JS module is "not analysed" until its own transform (the
-            # page has not loaded it: an edit to it needs no update, no
-            # reload); JSON and <link> stylesheets never are.
+        # Vite: a JS module is "not analysed" until its own transform (the
+        # page has not loaded it: an edit to it needs no update, no reload);
+        # JSON and <link> stylesheets never are.
+        imported_nodes = [
             graph.ensure_entry_from_url(
                 url, set_is_self_accepting=bool(_SKIP_RE.search(url) or is_direct_css_request(url)))
+            for url in imported_urls
+        ]
         pruned = graph.update_module_info(
-            node, imported_urls, accepted=accepted_urls, accepted_exports=accepted_exports,
+            node, imported_nodes, accepted=accepted_urls, accepted_exports=accepted_exports,
             is_self_accepting=is_self_accepting,
         )
         if pruned:

@@ -28,7 +28,7 @@ import functools
 import os
 import re
 import typing as t
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from ..errors import ViteError
 from .urls import (
@@ -251,23 +251,31 @@ def real_path(path: Path) -> Path:
     return Path(os.path.realpath(path))
 
 
-def _served_roots(
-    server: DevServer, extra_roots: t.Sequence[Path]
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The folders files may come from, as written and with symlinks resolved.
+class _Roots(t.NamedTuple):
+    """The folders files may come from, as written and with symlinks
+    resolved, each also in ``/`` form for the deny patterns."""
+
+    lexical: tuple[str, ...]
+    real: tuple[str, ...]
+    lexical_posix: tuple[str, ...]
+    real_posix: tuple[str, ...]
+
+
+def _served_roots(server: DevServer, extra_roots: t.Sequence[Path]) -> _Roots:
+    """The folders files may come from (:class:`_Roots`).
 
     Worked out once per server and set of extra roots: the settings do not
     change while it runs, and resolving every root's symlinks on every
     request was a tenth of a page load's time.
     """
     key = (server.fs_allow, tuple(extra_roots))
-    cache: dict[t.Any, tuple[tuple[str, ...], tuple[str, ...]]] = \
-        server.__dict__.setdefault("_fs_roots_cache", {})
+    cache: dict[t.Any, _Roots] = server.__dict__.setdefault("_fs_roots_cache", {})
     roots = cache.get(key)
     if roots is None:
         lexical = tuple(os.path.abspath(r) for r in (*server.fs_allow, *extra_roots))
-        roots = (lexical, tuple(os.path.realpath(r) for r in lexical))
-        cache[key] = roots
+        real = tuple(os.path.realpath(r) for r in lexical)
+        roots = cache[key] = _Roots(lexical, real, tuple(map(_posix, lexical)),
+                                    tuple(map(_posix, real)))
     return roots
 
 
@@ -275,7 +283,7 @@ def explain_access(
     server: DevServer, path: Path, *, extra_roots: t.Sequence[Path] = ()
 ) -> tuple[Access, str]:
     """:func:`file_access` with the reason, for messages and logs."""
-    roots, real_roots = _served_roots(server, extra_roots)
+    roots = _served_roots(server, extra_roots)
     lexical = os.path.abspath(path)
     try:
         real = os.path.realpath(lexical)
@@ -283,17 +291,17 @@ def explain_access(
     except (OSError, ValueError):  # loops, names too long, NUL on odd platforms
         return Access.MISSING, "unusable path"
     deny = tuple(server.config.fs_deny)
-    denied_by = _deny_match(deny, _posix(lexical), tuple(map(_posix, roots))) or \
-        _deny_match(deny, _posix(real), tuple(map(_posix, real_roots)))
+    denied_by = _deny_match(deny, _posix(lexical), roots.lexical_posix) or \
+        _deny_match(deny, _posix(real), roots.real_posix)
     if denied_by is not None:
         reason = f"it matches the VITE_FS_DENY pattern {denied_by!r}"
         return (Access.DENIED if exists else Access.MISSING), reason
-    if not _within(real, real_roots):
+    if not _within(real, roots.real):
         reason = (
             "it is outside the folders the dev server may serve"
             " (the root, VITE_CACHE_DIR and VITE_FS_ALLOW)"
         )
-        if real != lexical and _within(lexical, roots):
+        if real != lexical and _within(lexical, roots.lexical):
             reason += f"; it is a symlink to {real}"
         return (Access.DENIED if exists else Access.MISSING), reason
     return (Access.ALLOWED if exists else Access.MISSING), "allowed" if exists else "no such file"
