@@ -8,7 +8,6 @@ the original source, column for column.
 from __future__ import annotations
 
 import bisect
-import typing as t
 
 from .sourcemap import SourceMap, _decode_vlq, _encode_vlq, decode_mappings, encode_mappings
 
