@@ -56,14 +56,12 @@ the end.
 from __future__ import annotations
 
 import argparse
-import atexit
 import contextlib
 import json
 import os
 import platform
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -76,6 +74,7 @@ REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
 from tests.apps import CREATE_VITE, template_source  # noqa: E402
+from benchmarks.devserver import Server, run  # noqa: E402
 from tests.browser import Browser, BrowserTimeout, Page  # noqa: E402
 
 DEFAULT_WORK = Path("/tmp/flask-vite-bench-hmr")
@@ -101,7 +100,6 @@ APPS = {
 REACT_H1 = "<h1>Get started</h1>"
 #: Clicks on the counter before the React edits; each edit must keep them.
 REACT_CLICKS = 3
-START_TIMEOUT = 120.0
 #: Seconds one edit may take to show.
 EDIT_TIMEOUT = 10.0
 #: Pause between edits, so one edit's events never run into the next.
@@ -185,85 +183,8 @@ OBSERVER_JS = """\
 
 # --- processes ---------------------------------------------------------------------
 
-_RUNNING: list[Server] = []
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
-    """One server process in its own process group; :meth:`stop` ends the group."""
-
-    def __init__(self, cmd: list[str], cwd: Path, log: Path, env: dict[str, str]) -> None:
-        self.cmd, self.cwd, self.log, self.env = cmd, cwd, log, env
-        self.process: subprocess.Popen[bytes] | None = None
-        self.port = free_port()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/"
-
-    def start(self) -> None:
-        with open(self.log, "wb") as log:
-            self.process = subprocess.Popen(
-                [*self.cmd, str(self.port)], cwd=self.cwd, env=self.env,
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        _RUNNING.append(self)
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.tail()}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"port {self.port} not open:\n{self.tail()}") from None
-                time.sleep(0.01)
-
-    def tail(self, lines: int = 30) -> str:
-        try:
-            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
-
-    def stop(self) -> None:
-        process = self.process
-        if process is None:
-            return
-        if process.poll() is None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-        with contextlib.suppress(ValueError):
-            _RUNNING.remove(self)
-
-
-def stop_all() -> None:
-    for server in _RUNNING[:]:
-        with contextlib.suppress(Exception):
-            server.stop()
-
-
-atexit.register(stop_all)
-
-
-def run(cmd: list[str], cwd: Path) -> None:
-    proc = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True, check=False)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed in {cwd}:\n{proc.stdout[-4000:]}")
+# One server process per side, in its own process group: devserver.py's
+# Server (stopped at exit by its stop_all), as ssr_dev.py uses it too.
 
 
 # --- the app ------------------------------------------------------------------------
@@ -432,6 +353,7 @@ def run_side(browser: Browser, side: str, work: Path, edits: int, warmup: int,
     editor.restore()
     server = make_server(side, work)
     server.start()
+    server.wait_port()
     results: dict[str, list[float]] = {kind: [] for kind in app.scenarios}
     try:
         page = open_page(browser, server)
