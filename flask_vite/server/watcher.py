@@ -84,6 +84,8 @@ class FileWatcher:
         # Folders outside the watched ones that modules came from (watch_files),
         # added to the watch by the thread.
         self._pending: set[str] = set()
+        # Files under the root are watched already (watch_files skips them).
+        self._root_prefix = os.path.realpath(server.config.root) + "/"
         # The watch in use: close() wakes an inotify wait.
         self._notify: t.Any = None
 
@@ -137,7 +139,7 @@ class FileWatcher:
         ``node_modules`` are left as they are. Cheap for those: it runs for
         every module loaded."""
         new: set[str] = set()
-        root = self._root_prefix()
+        root = self._root_prefix
         for file in files:
             if file.startswith(root) or "\0" in file or "/node_modules/" in file:
                 continue
@@ -155,12 +157,6 @@ class FileWatcher:
         wake = getattr(notify, "wake", None)
         if wake is not None:
             wake()
-
-    def _root_prefix(self) -> str:
-        prefix = self.__dict__.get("_root_prefix_cache")
-        if prefix is None:
-            prefix = self._root_prefix_cache = os.path.realpath(self.server.config.root) + "/"
-        return prefix
 
     def roots(self) -> list[Path]:
         """The folders watched with their subfolders."""
