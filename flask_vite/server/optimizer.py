@@ -103,7 +103,7 @@ class DepsOptimizer:
         self.deps_dir = self.config.cache_dir / "deps"
         self.metadata: OptimizerMetadata | None = None
         self._lock = threading.RLock()
-        self._started = False
+        self._start_lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
     # -- hashing ---------------------------------------------------------------
@@ -134,15 +134,15 @@ class DepsOptimizer:
         parent) do not bundle. Failures are left to the request that needs
         the bundle: it calls :meth:`ensure_ready` and reports them.
         """
-        if self._started:
+        if self._thread is not None:
             return
-        with self._lock:
-            if self._started:
-                return
-            self._started = True
-        self._thread = threading.Thread(target=self._warm_up, name="flask-vite-optimizer",
-                                        daemon=True)
-        self._thread.start()
+        # Not self._lock: ensure_ready holds that while it bundles, and this
+        # runs on every request.
+        with self._start_lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._warm_up,
+                                                name="flask-vite-optimizer", daemon=True)
+                self._thread.start()
 
     def close(self, timeout: float = 10.0) -> None:
         """Wait for a background bundle started by :meth:`start` to end."""
