@@ -93,3 +93,41 @@ def test_wake_ends_a_wait_once_stopped(folder: tuple[Path, InotifyWatch]) -> Non
     watch.close()
     watch.close()
     watch.wake()  # closed: nothing happens
+
+
+class RecordingPoll:
+    """``select.poll`` that notes the timeout of every wait."""
+
+    def __init__(self, timeouts: list[int]) -> None:
+        import select
+
+        self._poll = select.poll()
+        self._timeouts = timeouts
+
+    def register(self, fd: int, events: int) -> None:
+        self._poll.register(fd, events)
+
+    def poll(self, timeout: int) -> list[tuple[int, int]]:
+        self._timeouts.append(timeout)
+        return self._poll.poll(timeout)
+
+
+@pytest.mark.parametrize(("action", "last_wait"), [
+    # Saved in place and closed: complete, reported with what is queued.
+    (lambda root: write_in_place(root / "a.ts", "b\n"), 0),
+    # A new file (a save through a temporary file starts so): the rest of the
+    # save is given QUIET_MS to arrive.
+    (lambda root: (root / "new.ts").write_text("x\n"), inotify.QUIET_MS),
+])
+def test_only_saves_in_place_are_reported_without_a_quiet_wait(
+        tmp_path: Path, action: t.Callable[[Path], object], last_wait: int) -> None:
+    (tmp_path / "a.ts").write_text("a\n")
+    timeouts: list[int] = []
+    watch = InotifyWatch([str(tmp_path)], poll=lambda: RecordingPoll(timeouts))
+    try:
+        action(tmp_path)
+        assert isinstance(changes(watch), set)
+        assert timeouts[0] > 1000  # the wait for a first event
+        assert timeouts[-1] == last_wait
+    finally:
+        watch.close()
