@@ -245,6 +245,10 @@ class TsconfigCache:
     def __init__(self, packages: PackageCache | None = None) -> None:
         self.packages = packages or PackageCache()
         self._loaded: dict[str, _Loaded] = {}
+        # (config file, extra sources) -> (the _Loaded it was made from, result):
+        # a transform asks up to three times per file, and a solution config's
+        # results take ~50 µs each to build.
+        self._results: dict[tuple[str, tuple[str, ...]], tuple[_Loaded, TsconfigResult]] = {}
         self._lock = threading.Lock()
 
     def clear(self) -> None:
@@ -392,6 +396,15 @@ class TsconfigCache:
         return None
 
     def _result(self, loaded: _Loaded, extra_sources: tuple[str, ...]) -> TsconfigResult:
+        key = (loaded.file, extra_sources)
+        hit = self._results.get(key)
+        if hit is not None and hit[0] is loaded:  # not re-read since
+            return hit[1]
+        result = self._build_result(loaded, extra_sources)
+        self._results[key] = (loaded, result)
+        return result
+
+    def _build_result(self, loaded: _Loaded, extra_sources: tuple[str, ...]) -> TsconfigResult:
         config = _replace_config_dir(loaded.config, posixpath.dirname(loaded.file))
         options = dict(config.get("compilerOptions") or {})
         paths_base = options.pop("_pathsBase", None)
