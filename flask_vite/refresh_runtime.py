@@ -164,6 +164,8 @@ def runtime_code(esbuild: EsbuildService, root: str | os.PathLike[str] | None = 
             bundle=True, format="esm", platform="browser", target="es2020", write=False,
             metafile=False, log_level="silent", charset="utf8", legal_comments="inline",
             define={"process.env.NODE_ENV": '"development"'},
+            # The page's own client (import analysis adds the base).
+            external=["/@vite/client"],
             banner={"js": f"// react-refresh {version} runtime + flask-vite helpers"},
         )
     except EsbuildError as e:

@@ -438,6 +438,11 @@ class Page:
             self._failed.clear()
             self._requests.clear()
 
+    def add_init_script(self, source: str) -> None:
+        """Run ``source`` in every document this page loads from now on,
+        before the document's own scripts."""
+        self._send("Page.addScriptToEvaluateOnNewDocument", {"source": source})
+
     # -- navigation
 
     def goto(self, url: str, wait: WaitUntil = "load", timeout: float = COMMAND_TIMEOUT) -> None:

@@ -8,6 +8,7 @@
 // validateRefreshBoundaryAndEnqueueUpdate (see flask_vite/refresh_transform.py
 // for the code they carry).
 import Runtime from 'react-refresh/runtime'
+import { createHotContext } from '/@vite/client'
 
 export const injectIntoGlobalHook = Runtime.injectIntoGlobalHook
 export const register = Runtime.register
@@ -72,23 +73,43 @@ window.__registerBeforePerformReactRefresh = (callback) => {
   beforeRefresh.push(callback)
 }
 
-function debounce(fn, ms) {
-  let timer
-  return () => {
-    clearTimeout(timer)
-    timer = setTimeout(fn, ms)
-  }
+// Hot update messages the client is applying: it announces each one
+// (vite:beforeUpdate) and its end (vite:afterUpdate), new module code run and
+// accept callbacks called.
+let updatesInFlight = 0
+let refreshQueued = false
+let refreshTimer
+
+const hot = createHotContext('/@react-refresh')
+hot.on('vite:beforeUpdate', () => {
+  updatesInFlight++
+})
+hot.on('vite:afterUpdate', () => {
+  updatesInFlight = Math.max(0, updatesInFlight - 1)
+  if (updatesInFlight === 0 && refreshQueued) refresh()
+})
+
+async function refresh() {
+  clearTimeout(refreshTimer)
+  if (!refreshQueued) return
+  refreshQueued = false
+  if (beforeRefresh.length) await Promise.all(beforeRefresh.map((callback) => callback()))
+  Runtime.performReactRefresh()
 }
 
 /**
- * Re-render with the new component versions. Debounced: the modules of one
- * update (or of updates a few milliseconds apart) all register first, then
- * React refreshes once.
+ * Queue a re-render with the new component versions. The modules of one
+ * update all register first, then React refreshes once: as soon as no hot
+ * update message is being applied any more (so several files saved at once,
+ * each its own message, still make one refresh), and at the latest 16 ms
+ * after the last call, as @vitejs/plugin-react's debounced refresh does
+ * (a module run outside an update message).
  */
-export const performReactRefresh = debounce(async () => {
-  if (beforeRefresh.length) await Promise.all(beforeRefresh.map((callback) => callback()))
-  Runtime.performReactRefresh()
-}, 16)
+export function performReactRefresh() {
+  refreshQueued = true
+  clearTimeout(refreshTimer)
+  refreshTimer = setTimeout(refresh, 16)
+}
 
 // The first export of `moduleExports` for which `predicate` fails, or true.
 function everyExport(ignored, moduleExports, predicate) {

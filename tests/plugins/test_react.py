@@ -89,7 +89,10 @@ def test_preamble_follows_the_base(make_app: t.Callable[..., Flask]) -> None:
     client = app.test_client()
     assert 'import { injectIntoGlobalHook } from "/ui/@react-refresh";' in client.get(
         "/ui/", headers={"Accept": "text/html"}).get_data(as_text=True)
-    assert client.get("/ui/@react-refresh").status_code == 200
+    runtime = client.get("/ui/@react-refresh")
+    assert runtime.status_code == 200
+    # It listens to the page's own client for hot updates: the same instance.
+    assert 'from "/ui/@vite/client"' in runtime.get_data(as_text=True)
     # The modules import the runtime (and themselves) under the base too: one instance.
     code = client.get("/ui/src/App.tsx").get_data(as_text=True)
     assert 'import * as __vite_react_refresh from "/ui/@react-refresh";' in code
@@ -130,6 +133,7 @@ def test_runtime_module_is_served_once_for_everyone(make_app: t.Callable[..., Fl
                  "performReactRefresh", "__hmr_import", "register"):
         assert re.search(rf"\b{name}\b", code[code.rindex("export {"):]), name
     assert "process.env" not in code  # the development build, chosen when bundled
+    assert re.search(r'^import \{ createHotContext \} from "/@vite/client";$', code, re.M)
     # Transformed modules import the very same URL as the preamble (one instance).
     app_code = transformed(app, "/src/App.tsx")
     assert 'import * as __vite_react_refresh from "/@react-refresh";' in app_code

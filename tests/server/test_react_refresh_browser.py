@@ -97,6 +97,36 @@ def test_component_edit_keeps_state(open_app: t.Callable[[str], Session], kind: 
     assert s.page.failed_requests == []
 
 
+# Timers of 16 ms (the refresh's fallback) are held, never run: whatever
+# refreshes then is the end of the hot update.
+HOLD_REFRESH_TIMERS = """(() => {
+  window.__heldTimers = 0
+  const setTimeout = window.setTimeout
+  window.setTimeout = (callback, ms, ...args) => {
+    if (ms === 16) { window.__heldTimers++; return 0 }
+    return setTimeout(callback, ms, ...args)
+  }
+})()"""
+
+
+def test_the_refresh_follows_the_end_of_the_hot_update(open_app: t.Callable[[str], Session]) -> None:
+    # @vitejs/plugin-react refreshes 16 ms after the last module registered;
+    # the client knows when its update is applied and refreshes then.
+    s = open_app("client")
+    s.page.add_init_script(HOLD_REFRESH_TIMERS)
+    s.open(f"{COUNTER}?.textContent === 'Count is 0'")
+    s.page.evaluate("window.__refreshes = 0;"
+                    " window.__registerBeforePerformReactRefresh(() => { window.__refreshes++ })")
+    count_to(s, 2)
+    edit(s, "src/App.tsx", ("<h1>Get started</h1>", "<h1>Without a timer</h1>"))
+    s.page.wait_for(f"{HEADING}?.textContent === 'Without a timer'", UPDATE_TIMEOUT)
+    assert s.page.evaluate("window.__heldTimers") >= 1  # the fallback was queued, and held
+    assert s.page.evaluate("window.__refreshes") == 1
+    assert s.page.text("button.counter") == "Count is 2"
+    assert s.marker_kept()
+    assert s.page.console_errors == [], s.page.console_errors
+
+
 @pytest.mark.parametrize("kind", ["client", "ssr"])
 def test_non_component_export_reloads(open_app: t.Callable[[str], Session], kind: str) -> None:
     s = open_app(kind)
