@@ -117,6 +117,17 @@ def restart_environments(server: DevServer, file: str) -> None:
     _send(server, {"type": "full-reload", "path": "*", "triggeredBy": file})
 
 
+def handle_lost_changes(server: DevServer) -> None:
+    """The watcher lost changes (too many at once for the kernel's queue): any
+    file may have changed, so every module of every environment is
+    invalidated and the pages reload, as for a restart."""
+    logger.warning("Too many file changes at once: some were missed, so every module"
+                   " is read again and the pages reload.")
+    for environment in server.environments.values():
+        environment.module_graph.invalidate_all()
+    _send(server, {"type": "full-reload", "path": "*"})
+
+
 def reload_pages(server: DevServer, file: str) -> None:
     """A full page reload for a server-side file (a Python module, a Jinja template)."""
     logger.info("page reload %s", short_name(file, server.config.root))

@@ -28,6 +28,9 @@ import typing as t
 
 #: watchfiles' change codes (``watchfiles.Change``).
 ADDED, MODIFIED, DELETED = 1, 2, 3
+#: Reported as ``(LOST, "")`` when the kernel's event queue overflowed
+#: (``fs.inotify.max_queued_events``): some changes are not known.
+LOST = 0
 
 IN_MODIFY = 0x00000002
 IN_ATTRIB = 0x00000004
@@ -177,10 +180,7 @@ class InotifyWatch:
             name = data[offset:offset + length].rstrip(b"\0")
             offset += length
             if mask & IN_Q_OVERFLOW:
-                import logging
-
-                logging.getLogger("flask_vite.hmr").warning(
-                    "inotify's event queue overflowed: some file changes were missed")
+                changes.add((LOST, ""))
                 continue
             if mask & IN_IGNORED:
                 self._paths.pop(wd, None)  # the folder is gone

@@ -38,6 +38,7 @@ import typing as t
 from pathlib import Path
 
 from . import inotify
+from .inotify import ADDED, LOST
 
 if t.TYPE_CHECKING:
     from flask import Flask
@@ -55,8 +56,6 @@ IGNORED_DIRS = frozenset({
 _IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".swo", ".tmp", ".pyc", ".pyo", ".DS_Store")
 _IGNORED_PREFIXES = (".#", "flycheck_", "#")
 
-#: watchfiles' change codes.
-ADDED, MODIFIED, DELETED = 1, 2, 3
 #: With watchfiles (not on Linux): milliseconds between looks at the events
 #: collected by its native thread; a change is reported once a look finds no
 #: new events since the previous one (1–2 steps after the write), at the
@@ -276,6 +275,14 @@ class FileWatcher:
         rebuild = False
         new_dirs: set[str] = set()
         events: list[tuple[t.Any, str]] = []
+        if by_path.pop("", None) is not None:
+            # Changes were lost: folders may have come or gone unseen. They
+            # are listed again; what changed in them is no longer known.
+            fresh = self._initial_dirs()
+            new_dirs |= fresh - self._dirs
+            self._dirs = {d for d in self._dirs if os.path.isdir(d)} | fresh
+            rebuild = True
+            events.append((LOST, ""))
         for path in sorted(by_path):
             kinds = by_path[path]
             if path in self._dirs and not os.path.isdir(path):
@@ -331,6 +338,9 @@ class FileWatcher:
         restarting = _restarted_by_reloader() if any(f.endswith(".py") for _, f in events) \
             else set()
         for change, file in events:
+            if change == LOST:
+                hot_update.handle_lost_changes(server)
+                return
             if config.reload_on_python_change:
                 if any(file.startswith(folder) for folder in templates):
                     reload_for = reload_for or file

@@ -207,6 +207,21 @@ def test_env_file_restarts_the_environments(make: AppFactory, root: Path) -> Non
         assert all(n.transform_result is None for n in environment.module_graph.id_to_module.values())
 
 
+def test_lost_changes_invalidate_every_module_and_reload(make: AppFactory, root: Path) -> None:
+    app, server, sent = make()
+    load(app, "/src/main.ts", "/src/counter.ts")
+    assert server.environments["ssr"].transform_request("/src/counter.ts") is not None
+    # Changed while the watcher's queue overflowed: nobody said so.
+    (root / "src" / "counter.ts").write_text("export const counter: number = 2\n")
+    hot_update.handle_lost_changes(server)
+    assert sent == [{"type": "full-reload", "path": "*"}]
+    for name in ("client", "ssr"):
+        nodes = server.environments[name].module_graph.id_to_module.values()
+        assert nodes and all(n.transform_result is None for n in nodes), name
+    code = app.test_client().get("/src/counter.ts").get_data(as_text=True)
+    assert "counter = 2" in code
+
+
 def test_html_page_edit_reloads(make: AppFactory, root: Path) -> None:
     app, server, sent = make()
     hot_update.handle_file_change(server, "update", (root / "index.html").as_posix())

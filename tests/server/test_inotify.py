@@ -131,3 +131,24 @@ def test_only_saves_in_place_are_reported_without_a_quiet_wait(
         assert timeouts[-1] == last_wait
     finally:
         watch.close()
+
+
+def test_an_overflowed_queue_is_reported_as_lost_changes(tmp_path: Path) -> None:
+    limit = int(Path("/proc/sys/fs/inotify/max_queued_events").read_text())
+    if limit > 100_000:
+        pytest.skip(f"max_queued_events is {limit}: too many writes to overflow it")
+    watch = InotifyWatch([str(tmp_path)])
+    try:
+        # Alternating files, so the kernel cannot merge repeated events.
+        files = [os.open(tmp_path / name, os.O_WRONLY | os.O_CREAT) for name in ("a.ts", "b.ts")]
+        try:
+            for i in range(limit + 100):
+                os.write(files[i % 2], b"x")
+        finally:
+            for fd in files:
+                os.close(fd)
+        got = changes(watch)
+        assert isinstance(got, set)
+        assert (inotify.LOST, "") in got
+    finally:
+        watch.close()

@@ -70,6 +70,9 @@ class Recorder:
     def reload(self, server: object, file: str) -> None:
         self.events.put(("reload", file))
 
+    def lost(self, server: object) -> None:
+        self.events.put(("lost", ""))
+
     def expect(self, *expected: Event) -> None:
         """Wait for these events (any order); others in between are kept out."""
         wanted = set(expected)
@@ -103,6 +106,7 @@ def watched(project: Path, monkeypatch: pytest.MonkeyPatch,
     recorder = Recorder()
     monkeypatch.setattr(hot_update, "handle_file_change", recorder.file_change)
     monkeypatch.setattr(hot_update, "reload_pages", recorder.reload)
+    monkeypatch.setattr(hot_update, "handle_lost_changes", recorder.lost)
     app = Flask("app", root_path=str(project))
     admin = Blueprint("admin", "admin", root_path=str(project / "pkg"), template_folder="tpl")
     (project / "pkg" / "tpl").mkdir()
@@ -188,6 +192,34 @@ def test_folders_of_modules_outside_the_root_are_watched_once_loaded(
     recorder.quiet()
 
 
+def test_lost_changes_reload_everything_and_list_the_folders_again(
+        watched: tuple[Flask, Recorder], project: Path, monkeypatch: pytest.MonkeyPatch,
+        request: pytest.FixtureRequest) -> None:
+    if "inotify" not in request.node.callspec.id:
+        pytest.skip("only inotify reports an overflowed queue")
+    _, recorder = watched
+    losing = threading.Event()
+    read = inotify.InotifyWatch._read
+
+    def overflowing(self: inotify.InotifyWatch, changes: set[tuple[int, str]],
+                    open_writes: set[str]) -> None:
+        read(self, changes, open_writes)
+        if losing.is_set():  # as a full kernel queue: the events are gone
+            changes.clear()
+            open_writes.clear()
+            changes.add((inotify.LOST, ""))
+
+    monkeypatch.setattr(inotify.InotifyWatch, "_read", overflowing)
+    src = project / "frontend" / "src"
+    losing.set()
+    (src / "unseen").mkdir()
+    recorder.expect(("lost", ""))
+    losing.clear()
+    # The folder made while events were lost was found by listing again.
+    (src / "unseen" / "late.ts").write_text("export {}\n")
+    recorder.expect(("create", posix(src / "unseen" / "late.ts")))
+
+
 def test_ignored_folders_and_files_stay_quiet(watched: tuple[Flask, Recorder],
                                               project: Path) -> None:
     _, recorder = watched
@@ -234,6 +266,7 @@ def test_python_reload_can_be_turned_off(project: Path, monkeypatch: pytest.Monk
     recorder = Recorder()
     monkeypatch.setattr(hot_update, "handle_file_change", recorder.file_change)
     monkeypatch.setattr(hot_update, "reload_pages", recorder.reload)
+    monkeypatch.setattr(hot_update, "handle_lost_changes", recorder.lost)
     app = Flask("app", root_path=str(project))
     app.config.update(VITE_ROOT="frontend", VITE_DEV=True, VITE_RELOAD_ON_PYTHON_CHANGE=False)
     FlaskVite(app)
