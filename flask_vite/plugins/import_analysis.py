@@ -78,12 +78,12 @@ class ImportAnalysisPlugin(Plugin):
                     elif code.startswith(".accept(", end_hot):
                         self_accepts, deps = lex_accepted_hmr_deps(code, start)
                         is_self_accepting |= self_accepts
-                        for dep_url, s, e in deps:
+                        for dep_url, dep_start, dep_end in deps:
                             url, _ = self._import_url(ctx, dep_url, id, importer_file)
                             accepted_urls.append(url)
                             # The client matches it against the module's graph
                             # URL: no base, no ?import (Vite writes mod.url).
-                            edit.overwrite(s, e, json.dumps(remove_import_query(url)))
+                            edit.overwrite(dep_start, dep_end, json.dumps(remove_import_query(url)))
                 elif rest == ".env":
                     has_env = True
                 continue
