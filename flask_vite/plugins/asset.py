@@ -24,6 +24,7 @@ import re
 import typing as t
 from pathlib import Path
 
+from ..mime_types import lookup
 from ..plugin import LoadResult, LoadReturn, Plugin, PluginContext, ResolveIdReturn, ResolveOptions
 from ..server.urls import (
     FS_PREFIX, clean_url, encode_uri_path, inject_query, is_inline_request, is_raw_request,
@@ -63,34 +64,6 @@ _NO_INLINE_RE = re.compile(r"[?&]no-inline\b")
 # Git LFS pointer files are never inlined: they are not the asset (asset.ts).
 _GIT_LFS_PREFIX = b"version https://git-lfs.github.com"
 
-#: Extension → MIME type for data URLs: mrmime's table (which Vite uses) for
-#: the types a web app imports, with Vite's own additions (``registerCustomMime``:
-#: ``ico``/``cur`` as ``image/x-icon``, ``flac``, ``eot``). Where mrmime has no
-#: entry Vite falls back to ``application/octet-stream``; for ``jfif``,
-#: ``pjpeg``, ``pjp`` and ``jxl`` we give the image type instead, which
-#: browsers need to show an inlined image.
-_MIME_TYPES: dict[str, str] = {
-    "aac": "audio/aac", "apng": "image/apng", "avif": "image/avif", "bmp": "image/bmp",
-    "cjs": "application/node", "css": "text/css", "csv": "text/csv",
-    "cur": "image/x-icon", "eot": "application/vnd.ms-fontobject", "flac": "audio/flac",
-    "gif": "image/gif", "glb": "model/gltf-binary", "gltf": "model/gltf+json",
-    "heic": "image/heic", "heif": "image/heif", "htm": "text/html", "html": "text/html",
-    "ico": "image/x-icon", "jfif": "image/jpeg", "jpe": "image/jpeg", "jpeg": "image/jpeg",
-    "jpg": "image/jpeg", "js": "text/javascript", "json": "application/json",
-    "jsonld": "application/ld+json", "jxl": "image/jxl", "m4a": "audio/mp4",
-    "manifest": "text/cache-manifest", "map": "application/json", "md": "text/markdown",
-    "mid": "audio/midi", "midi": "audio/midi", "mjs": "text/javascript",
-    "mov": "video/quicktime", "mp3": "audio/mpeg", "mp4": "video/mp4", "mpeg": "video/mpeg",
-    "oga": "audio/ogg", "ogg": "audio/ogg", "ogv": "video/ogg", "opus": "audio/ogg",
-    "otf": "font/otf", "pdf": "application/pdf", "pjp": "image/jpeg", "pjpeg": "image/jpeg",
-    "png": "image/png", "rtf": "text/rtf", "svg": "image/svg+xml", "tif": "image/tiff",
-    "tiff": "image/tiff", "toml": "application/toml", "ttc": "font/collection",
-    "ttf": "font/ttf", "tsv": "text/tab-separated-values", "txt": "text/plain",
-    "vtt": "text/vtt", "wasm": "application/wasm", "wav": "audio/wav", "weba": "audio/webm",
-    "webm": "video/webm", "webmanifest": "application/manifest+json", "webp": "image/webp",
-    "woff": "font/woff", "woff2": "font/woff2", "xml": "text/xml", "yaml": "text/yaml",
-    "yml": "text/yaml", "zip": "application/zip",
-}
 
 # JavaScript's ``\s`` (and what ``String.prototype.trim`` strips), which
 # differs from Python's: Python adds \x1c-\x1f and \x85, JS adds \ufeff.
@@ -105,10 +78,9 @@ _NESTED_QUOTES_RE = re.compile(r"\"[^\"']*'[^\"]*\"|'[^'\"]*\"[^']*'")
 
 # -- pure helpers ----------------------------------------------------------------
 def mime_type(path: str) -> str:
-    """The MIME type used in a data URL for ``path`` (by extension)."""
-    ext = path.rsplit("/", 1)[-1].rsplit(".", 1)
-    return _MIME_TYPES.get(ext[1].lower(), "application/octet-stream") if len(ext) == 2 \
-        else "application/octet-stream"
+    """The MIME type used in a data URL for ``path`` (by extension): as Vite,
+    ``application/octet-stream`` for one :mod:`flask_vite.mime_types` lacks."""
+    return lookup(path) or "application/octet-stream"
 
 
 def to_data_url(path: str | Path, content: bytes) -> str:

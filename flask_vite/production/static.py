@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import mimetypes
 import os
 import stat
 import threading
@@ -41,6 +40,8 @@ from werkzeug.http import parse_accept_header
 from werkzeug.security import safe_join
 from werkzeug.utils import send_file
 from werkzeug.wrappers import Response
+
+from .. import mime_types
 
 if t.TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -62,26 +63,13 @@ COMPRESSIBLE = frozenset({
 #: Below this, compression saves less than its headers cost.
 MIN_COMPRESS_SIZE = 1024
 
-#: Web types by extension: not left to the system's mime.types, which differ
-#: (``.js`` is ``application/javascript`` on some systems, absent on others).
-WEB_TYPES = {
-    ".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css", ".html": "text/html",
-    ".json": "application/json", ".map": "application/json", ".svg": "image/svg+xml",
-    ".wasm": "application/wasm", ".webmanifest": "application/manifest+json", ".txt": "text/plain",
-    ".xml": "text/xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
-    ".gif": "image/gif", ".webp": "image/webp", ".avif": "image/avif", ".ico": "image/x-icon",
-    ".woff": "font/woff", ".woff2": "font/woff2", ".ttf": "font/ttf", ".otf": "font/otf",
-    ".mp4": "video/mp4", ".webm": "video/webm", ".mp3": "audio/mpeg", ".pdf": "application/pdf",
-}
-
 #: Answer for a path that tries to leave the folder.
 _HOSTILE = object()
 
 
 def content_type(name: str) -> str:
     """The ``Content-Type`` of a file name (UTF-8 for text)."""
-    ext = os.path.splitext(name)[1].lower()
-    mime = WEB_TYPES.get(ext) or mimetypes.guess_type(name)[0] or "application/octet-stream"
+    mime = mime_types.guess(name)
     if mime.startswith("text/") or mime in (
             "application/json", "application/manifest+json", "image/svg+xml"):
         return f"{mime}; charset=utf-8"

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import html
 import logging
-import mimetypes
 import re
 import typing as t
 from pathlib import Path
@@ -21,6 +20,7 @@ from urllib.parse import quote
 from flask import Request, Response, current_app
 from werkzeug.utils import send_file
 
+from ... import mime_types
 from ..transform_result import make_etag
 
 if t.TYPE_CHECKING:
@@ -125,8 +125,7 @@ def content_type_for(path: str) -> str:
     """A ``Content-Type`` for a served file name."""
     if _KNOWN_JS_EXT_RE.search(path):
         return "text/javascript"
-    guessed, _ = mimetypes.guess_type(path, strict=False)
-    return guessed or "application/octet-stream"
+    return mime_types.guess(path)
 
 
 def send(
