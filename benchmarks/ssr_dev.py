@@ -95,7 +95,6 @@ import signal
 import statistics
 import subprocess
 import sys
-import threading
 import time
 import traceback
 import typing as t
@@ -114,6 +113,7 @@ from benchmarks.devserver import (
     run,
     wait_for_quiet,
 )
+from benchmarks._load import Load, ensure_wrk, get, load_python, load_wrk, write_wrk_script
 from tests.apps import CREATE_VITE_EXTRA, template_source
 
 TEMPLATE = "template-ssr-react-ts"
@@ -192,25 +192,6 @@ net.Server.prototype.listen = function (...args) {
   return listen.apply(this, args)
 }
 """
-
-#: wrk's summary as one JSON line; ``hist``: the latency histogram as
-#: "µs:count" pairs, so slices can be merged.
-WRK_LUA = """\
-done = function(summary, latency, requests)
-  local parts = {}
-  for i = 1, #latency do
-    local v, c = latency(i)
-    parts[#parts + 1] = string.format("%d:%d", v, c)
-  end
-  io.write(string.format(
-    'BENCH_JSON {"requests": %d, "duration_us": %d, "bytes": %d, "connect": %d, "read": %d,'
-    .. ' "write": %d, "status": %d, "timeout": %d, "hist": "%s"}\\n',
-    summary.requests, summary.duration, summary.bytes, summary.errors.connect,
-    summary.errors.read, summary.errors.write, summary.errors.status, summary.errors.timeout,
-    table.concat(parts, ",")))
-end
-"""
-
 
 # --- processes ----------------------------------------------------------------------
 
@@ -388,134 +369,12 @@ def make_server(row: str, root: Path, work: Path) -> BenchServer:
                              "8", "-b", "127.0.0.1:{port}", "app:app"], project, log, flask_env(work))
 
 
-# --- load ---------------------------------------------------------------------------
-
-
-@dataclasses.dataclass
-class Load:
-    """Requests of one or more slices, with their latency histogram (µs → count)."""
-    tool: str
-    requests: int = 0
-    seconds: float = 0.0
-    errors: int = 0
-    bytes: int = 0
-    hist: collections.Counter[int] = dataclasses.field(default_factory=collections.Counter)
-
-    @property
-    def rps(self) -> float:
-        return self.requests / self.seconds if self.seconds else 0.0
-
-    def add(self, other: Load) -> None:
-        self.requests += other.requests
-        self.seconds += other.seconds
-        self.errors += other.errors
-        self.bytes += other.bytes
-        self.hist.update(other.hist)
-
-    def percentile(self, q: float) -> float:
-        """Seconds; the smallest latency at or above which ``q`` % of requests lie."""
-        total = sum(self.hist.values())
-        if not total:
-            return float("nan")
-        rank, seen = q / 100 * total, 0.0
-        for us in sorted(self.hist):
-            seen += self.hist[us]
-            if seen >= rank:
-                return us / 1e6
-        return max(self.hist) / 1e6
-
-
-def ensure_wrk(allow_install: bool) -> str | None:
-    found = shutil.which("wrk")
-    if found or not allow_install or not shutil.which("apt-get") or os.geteuid() != 0:
-        return found
-    print("wrk is missing: apt-get install -y wrk", flush=True)
-    proc = subprocess.run(["apt-get", "install", "-y", "wrk"], stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True, check=False)
-    if proc.returncode != 0:
-        print(f"  apt-get install failed ({proc.returncode}); using the Python load generator:\n"
-              + proc.stdout[-1000:], flush=True)
-    return shutil.which("wrk")
-
-
-def load_wrk(wrk: str, url: str, connections: int, duration: float, threads: int,
-             script: Path) -> Load:
-    nice = ["nice", "-n", str(NICE)] if NICE else []
-    cmd = [*nice, wrk, f"-t{min(threads, connections)}", f"-c{connections}",
-           f"-d{max(round(duration), 1)}s", "--timeout", "30s", "-s", str(script), url]
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          check=False, timeout=duration + 60)
-    found = re.search(r"^BENCH_JSON (.*)$", proc.stdout, re.MULTILINE)
-    if proc.returncode != 0 or not found:
-        raise RuntimeError(f"wrk failed ({proc.returncode}):\n{proc.stdout[-2000:]}")
-    s = json.loads(found.group(1))
-    hist: collections.Counter[int] = collections.Counter()
-    for pair in filter(None, s["hist"].split(",")):
-        us, count = pair.split(":")
-        hist[int(us)] += int(count)
-    errors = s["connect"] + s["read"] + s["write"] + s["status"] + s["timeout"]
-    return Load("wrk", s["requests"], s["duration_us"] / 1e6, errors, s["bytes"], hist)
-
-
-def load_python(url: str, connections: int, duration: float) -> Load:
-    """One thread per keep-alive connection, requests back to back (as wrk does)."""
-    parts = urlsplit(url)
-    hists: list[collections.Counter[int]] = [collections.Counter() for _ in range(connections)]
-    errors = [0] * connections
-    sizes = [0] * connections
-    barrier = threading.Barrier(connections + 1)
-    deadline = [0.0]
-
-    def worker(i: int) -> None:
-        conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
-        barrier.wait()
-        try:
-            while time.perf_counter() < deadline[0]:
-                t0 = time.perf_counter()
-                try:
-                    conn.request("GET", parts.path or "/")
-                    r = conn.getresponse()
-                    body = r.read()
-                except (OSError, http.client.HTTPException):
-                    errors[i] += 1
-                    conn.close()
-                    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
-                    continue
-                hists[i][int((time.perf_counter() - t0) * 1e6)] += 1
-                sizes[i] += len(body)
-                if r.status != 200:
-                    errors[i] += 1
-                if r.getheader("Connection", "").lower() == "close":
-                    conn.close()
-        finally:
-            conn.close()
-
-    threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(connections)]
-    for th in threads:
-        th.start()
-    deadline[0] = time.perf_counter() + duration
-    began = time.perf_counter()
-    barrier.wait()
-    for th in threads:
-        th.join()
-    load = Load("python threads", seconds=time.perf_counter() - began, errors=sum(errors),
-                bytes=sum(sizes))
-    for h in hists:
-        load.hist.update(h)
-    load.requests = sum(load.hist.values())
-    return load
+# --- the page -----------------------------------------------------------------------
 
 
 def check_page(url: str) -> int:
     """The template's page, unedited; its size in bytes."""
-    parts = urlsplit(url)
-    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=120)
-    try:
-        conn.request("GET", "/")
-        r = conn.getresponse()
-        status, html = r.status, r.read().decode("utf-8", "replace")
-    finally:
-        conn.close()
+    status, html = get(url, timeout=120)
     if status != 200 or ORIGINAL_H1 not in html or "Count is <!-- -->0" not in html:
         raise RuntimeError(f"GET / answered {status} without the template's page:\n{html[:1500]}")
     return len(html.encode())
@@ -618,7 +477,8 @@ class Row:
 def run_load(url: str, args: argparse.Namespace, wrk: str | None, script: Path,
              duration: float) -> Load:
     if wrk:
-        return load_wrk(wrk, url, args.connections, duration, args.wrk_threads, script)
+        return load_wrk(wrk, url, args.connections, duration, script, threads=args.wrk_threads,
+                        nice=NICE)
     return load_python(url, args.connections, duration)
 
 
@@ -959,8 +819,7 @@ def main() -> int:
             snapshot = devserver.snapshot_flask_vite(args.work, args.ref)
         compile_flask_vite(args.work)
     wrk = None if args.no_wrk else ensure_wrk(not args.no_install)
-    script = args.work / "bench.lua"
-    script.write_text(WRK_LUA)
+    script = write_wrk_script(args.work)
     print(versions(args.work, names, snapshot))
     print(f"load generator: {wrk or 'python threads, one per connection'}", flush=True)
     rows = [Row(name, roots[name]) for name in names]

@@ -61,11 +61,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
-import http.client
 import json
 import os
 import platform
-import re
 import resource
 import shutil
 import signal
@@ -73,13 +71,14 @@ import socket
 import statistics
 import subprocess
 import sys
-import threading
 import time
 import typing as t
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from benchmarks._load import Load, ensure_wrk, get, load_python, load_wrk, write_wrk_script
 
 TEMPLATE = ("create-vite-extra", "5.0.3", "template-ssr-react-ts")
 ROWS: dict[str, dict[str, str]] = {
@@ -143,17 +142,6 @@ http.Server.prototype.listen = function (...args) {
   return listen.apply(this, args)
 }
 """
-
-WRK_LUA = """\
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format('BENCH_JSON {"requests":%d,"duration_us":%d,"bytes":%d,' ..
-    '"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d,"p50":%d,"p99":%d}\\n',
-    summary.requests, summary.duration, summary.bytes, e.connect, e.read, e.write, e.status,
-    e.timeout, latency:percentile(50), latency:percentile(99)))
-end
-"""
-
 
 # -- setup -----------------------------------------------------------------------------
 
@@ -324,101 +312,7 @@ class Server:
         self.log.close()
 
 
-def get(url: str, timeout: float = 30.0) -> tuple[int, str]:
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=timeout)
-    try:
-        conn.request("GET", parts.path or "/")
-        r = conn.getresponse()
-        return r.status, r.read().decode()
-    finally:
-        conn.close()
-
-
-# -- load --------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass
-class Load:
-    tool: str
-    requests: int
-    seconds: float
-    errors: int
-    p50: float
-    p99: float
-
-    @property
-    def rps(self) -> float:
-        return self.requests / self.seconds if self.seconds else 0.0
-
-
-def ensure_wrk(allow_install: bool) -> str | None:
-    found = shutil.which("wrk")
-    if found or not allow_install or not shutil.which("apt-get") or os.geteuid() != 0:
-        return found
-    print("wrk is missing: apt-get install -y wrk", flush=True)
-    subprocess.run(["apt-get", "install", "-y", "wrk"], stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL, check=False)
-    return shutil.which("wrk")
-
-
-def load_wrk(wrk: str, url: str, connections: int, duration: float, script: Path) -> Load:
-    cmd = [wrk, f"-t{min(2, connections)}", f"-c{connections}", f"-d{max(duration, 1):.0f}s",
-           "--timeout", "30s", "-s", str(script), url]
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          check=False, timeout=duration + 60)
-    found = re.search(r"^BENCH_JSON (.*)$", proc.stdout, re.MULTILINE)
-    if proc.returncode != 0 or not found:
-        raise RuntimeError(f"wrk failed ({proc.returncode}):\n{proc.stdout[-2000:]}")
-    s = json.loads(found.group(1))
-    errors = s["connect"] + s["read"] + s["write"] + s["status"] + s["timeout"]
-    return Load("wrk", s["requests"], s["duration_us"] / 1e6, errors, s["p50"] / 1e6, s["p99"] / 1e6)
-
-
-def load_python(url: str, connections: int, duration: float) -> Load:
-    """One thread per keep-alive connection, requests back to back."""
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    latencies: list[list[float]] = [[] for _ in range(connections)]
-    errors = [0] * connections
-    barrier = threading.Barrier(connections + 1)
-    deadline = [0.0]
-
-    def worker(i: int) -> None:
-        conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
-        barrier.wait()
-        while time.perf_counter() < deadline[0]:
-            started = time.perf_counter()
-            try:
-                conn.request("GET", parts.path or "/")
-                r = conn.getresponse()
-                r.read()
-            except (OSError, http.client.HTTPException):
-                errors[i] += 1
-                conn.close()
-                conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
-                continue
-            latencies[i].append(time.perf_counter() - started)
-            errors[i] += r.status != 200
-        conn.close()
-
-    threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(connections)]
-    for th in threads:
-        th.start()
-    deadline[0] = time.perf_counter() + duration
-    began = time.perf_counter()
-    barrier.wait()
-    for th in threads:
-        th.join()
-    lat = sorted(x for xs in latencies for x in xs)
-
-    def pct(q: float) -> float:
-        return lat[min(len(lat) - 1, int(q * len(lat)))] if lat else float("nan")
-
-    return Load("python threads", len(lat), time.perf_counter() - began, sum(errors), pct(0.5), pct(0.99))
+# -- rows ------------------------------------------------------------------------------
 
 
 @dataclasses.dataclass
@@ -477,13 +371,13 @@ def one_row(row: str, folders: dict[str, Path], args: argparse.Namespace, wrk: s
         per_trip = renders / trips if trips else float("nan")
         result.per_trip.append(per_trip)
         result.rps.append(measured.rps)
-        result.p50.append(measured.p50)
-        result.p99.append(measured.p99)
+        result.p50.append(measured.percentile(50))
+        result.p99.append(measured.percentile(99))
         result.cores.append(cores)
         result.errors += measured.errors
         result.tool = measured.tool
-        print(f"  {row:22} {measured.rps:8.0f} req/s  p50 {measured.p50 * 1000:6.2f} ms  "
-              f"p99 {measured.p99 * 1000:7.2f} ms  server {cores:4.2f} cores  renders/trip {per_trip:.1f}  "
+        print(f"  {row:22} {measured.rps:8.0f} req/s  p50 {result.p50[-1] * 1000:6.2f} ms  "
+              f"p99 {result.p99[-1] * 1000:7.2f} ms  server {cores:4.2f} cores  renders/trip {per_trip:.1f}  "
               f"errors {measured.errors}",
               flush=True)
     finally:
@@ -529,8 +423,7 @@ def main() -> int:
     args.work.mkdir(parents=True, exist_ok=True)
     folders = prepare(args.work, rows, args.fresh)
     wrk = ensure_wrk(not args.no_install_wrk)
-    script = args.work / "bench.lua"
-    script.write_text(WRK_LUA)
+    script = write_wrk_script(args.work)
     builds: dict[str, list[tuple[float, float]]] = {}
     if args.build_rounds > 0:
         print(f"builds ({args.build_rounds} each)", flush=True)
