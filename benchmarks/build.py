@@ -57,9 +57,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(HERE))
 
-from _apps import make_generated_app  # noqa: E402
+from benchmarks._apps import make_generated_app  # noqa: E402
+from benchmarks._procs import run  # noqa: E402
 from tests.apps import CREATE_VITE_EXTRA, template_source  # noqa: E402
 
 DEFAULT_WORK = Path("/tmp/flask-vite-bench-build")
@@ -77,14 +77,6 @@ app = Flask(__name__)
 app.config.update(VITE_ROOT="frontend", VITE_APP_TYPE="custom", VITE_SSR_ENTRY={ssr!r})
 FlaskVite(app)
 '''
-
-
-def run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
-    proc = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True, check=False, env=env)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed in {cwd}:\n{proc.stdout[-4000:]}")
-    return proc.stdout
 
 
 def side_root(work: Path, side: str) -> Path:

@@ -85,7 +85,6 @@ reference side. Every process started here is killed at the end.
 from __future__ import annotations
 
 import argparse
-import atexit
 import collections
 import contextlib
 import dataclasses
@@ -94,7 +93,6 @@ import os
 import platform
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -109,6 +107,16 @@ REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
 from benchmarks._apps import READY_SELECTOR, expected_sections, make_generated_app
+from benchmarks._procs import (
+    CLOCK_TICKS,
+    Server,
+    cpu_by_group,
+    machine_ticks,
+    py_spy,
+    run,
+    stop_all,
+    wait_for_quiet,
+)
 from tests.apps import CREATE_VITE, template_source
 from tests.browser import Browser, BrowserTimeout, Page
 
@@ -122,8 +130,6 @@ SETUP_VERSION = 5
 SETTLE = 0.3
 #: Seconds one page may take to load (cold, 500 modules, a slow machine).
 LOAD_TIMEOUT = 180.0
-#: Seconds a server may take to open its port.
-START_TIMEOUT = 120.0
 
 EXPRESS_SPEC = "express@5"
 
@@ -224,130 +230,21 @@ SNAPSHOT_JS = """\
 
 
 
-# --- processes ------------------------------------------------------------------
-
-_RUNNING: list[Server] = []
-_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
-    """One server process in its own process group; :meth:`stop` ends the group."""
-
-    def __init__(self, cmd: list[str], cwd: Path, log: Path, env: dict[str, str]) -> None:
-        self.cmd, self.cwd, self.log, self.env = cmd, cwd, log, env
-        self.process: subprocess.Popen[bytes] | None = None
-        self.port = free_port()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/"
-
-    def start(self) -> None:
-        with open(self.log, "wb") as log:
-            self.process = subprocess.Popen(
-                [*self.cmd, str(self.port)], cwd=self.cwd, env=self.env,
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        _RUNNING.append(self)
-
-    def wait_port(self, timeout: float = START_TIMEOUT) -> None:
-        assert self.process is not None
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.tail()}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"port {self.port} not open after {timeout}s:\n{self.tail()}")
-                time.sleep(0.005)
-
-    def cpu_seconds(self) -> float | None:
-        """CPU time (user + system) of every live process in the server's group."""
-        by_command = self.cpu_by_command()
-        return None if by_command is None else sum(by_command.values())
-
-    def cpu_by_command(self) -> dict[str, float] | None:
-        """:meth:`cpu_seconds` per command name (``python``, ``esbuild``, ``node``)."""
-        if self.process is None:
-            return None
-        groups = scan_cpu()
-        return None if groups is None else groups.get(self.process.pid, {})
-
-    def tail(self, lines: int = 30) -> str:
-        try:
-            text = self.log.read_text(errors="replace").splitlines()
-        except OSError:
-            return "(no log)"
-        return "\n".join(text[-lines:]) or "(empty log)"
-
-    def stop(self) -> None:
-        process = self.process
-        if process is None:
-            return
-        if process.poll() is None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
-        # Whatever the group still holds (esbuild, a hung server) goes too.
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-        with contextlib.suppress(ValueError):
-            _RUNNING.remove(self)
-
-
-def stop_all() -> None:
-    for server in _RUNNING[:]:
-        with contextlib.suppress(Exception):
-            server.stop()
-
-
-atexit.register(stop_all)
-
-
-def scan_cpu() -> dict[int, dict[str, float]] | None:
-    """CPU seconds (user + system) of the live processes, by process group and command."""
-    if not os.path.isdir("/proc"):
-        return None
-    ticks: dict[int, dict[str, int]] = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat") as f:
-                data = f.read()
-        except OSError:
-            continue
-        fields = data[data.rindex(")") + 2:].split()
-        # fields[0] is stat's 3rd field (state): pgrp is the 5th, utime/stime the 14th/15th.
-        command = data[data.index("(") + 1:data.rindex(")")]
-        group = ticks.setdefault(int(fields[2]), collections.Counter())
-        group[command] += int(fields[11]) + int(fields[12])
-    return {g: {c: n / _CLOCK_TICKS for c, n in by.items()} for g, by in ticks.items()}
+# --- CPU time ---------------------------------------------------------------------
 
 
 def machine_busy_seconds() -> float | None:
     """CPU seconds the whole machine has been busy since boot (``/proc/stat``)."""
     try:
-        with open("/proc/stat") as f:
-            values = [int(v) for v in f.readline().split()[1:]]
-    except (OSError, ValueError):
+        return machine_ticks()[0] / CLOCK_TICKS
+    except (OSError, ValueError, IndexError):
         return None
-    idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
-    return (sum(values) - idle) / _CLOCK_TICKS
+
+
+def server_cpu(server: Server) -> dict[str, float]:
+    """CPU seconds (user + system) of the server's process group, by command
+    (``python``, ``esbuild``, ``node``)."""
+    return cpu_by_group().get(server.process.pid, {}) if server.process else {}
 
 
 class Meter:
@@ -363,7 +260,7 @@ class Meter:
         self.start()
 
     def _ours(self) -> tuple[float, float]:
-        groups = scan_cpu() or {}
+        groups = cpu_by_group()
         ours = sum(sum(groups.get(g, {}).values()) for g in self.groups)
         return ours, sum(groups.get(self.server, {}).values())
 
@@ -383,44 +280,6 @@ class Meter:
         if busy is not None and self.busy0 is not None:
             others = max(0.0, (busy - self.busy0) - (ours - self.ours0)) / wall
         return server - self.server0, others
-
-
-def cpu_busy(window: float = 1.0) -> float | None:
-    """Share of the machine's CPU time in use over ``window`` seconds (``/proc/stat``)."""
-
-    def snapshot() -> tuple[int, int]:
-        with open("/proc/stat") as f:
-            values = [int(v) for v in f.readline().split()[1:]]
-        idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
-        return sum(values) - idle, sum(values)
-
-    try:
-        busy0, total0 = snapshot()
-        time.sleep(window)
-        busy1, total1 = snapshot()
-    except (OSError, ValueError, IndexError):
-        return None
-    return (busy1 - busy0) / max(total1 - total0, 1)
-
-
-def wait_for_quiet(limit: float, threshold: float = 0.25) -> str:
-    """Wait (up to ``limit`` seconds) until other processes leave the CPUs mostly idle.
-
-    Nothing of the benchmark runs between rounds, so what is busy then is
-    someone else; their bursts would land in one side's numbers.
-    """
-    deadline = time.monotonic() + limit
-    busy = cpu_busy()
-    while busy is not None and busy > threshold and time.monotonic() < deadline:
-        busy = cpu_busy()
-    return "" if busy is None else f"{busy * 100:.0f}% busy before"
-
-
-def run(cmd: list[str], cwd: Path) -> None:
-    proc = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          check=False)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed in {cwd}:\n{proc.stdout[-4000:]}")
 
 
 # --- apps -------------------------------------------------------------------------
@@ -578,13 +437,6 @@ def flask_env(work: Path) -> dict[str, str]:
     return env
 
 
-def py_spy() -> str:
-    found = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or shutil.which("py-spy")
-    if found is None:
-        raise RuntimeError("--profile needs py-spy: pip install py-spy")
-    return found
-
-
 class Profiler:
     """``py-spy record --pid`` on the Flask process for one phase of a round.
 
@@ -618,16 +470,15 @@ class Profiler:
         if self.process.poll() is not None:
             raise RuntimeError(f"py-spy failed: {self.process.stderr.read().decode()[-2000:]}"
                                if self.process.stderr else "py-spy failed")
-        self._cpu_before = server.cpu_by_command() or {}
+        self._cpu_before = server_cpu(server)
 
     def stop(self, server: Server) -> None:
         process, self.process = self.process, None
         if process is None:
             return
-        after = server.cpu_by_command() or {}
-        phase_cpu = self.cpu.setdefault(self.phase, collections.Counter())
-        for command, seconds in after.items():
-            phase_cpu[command] += seconds - self._cpu_before.get(command, 0.0)
+        phase_cpu = self.cpu.setdefault(self.phase, {})
+        for command, seconds in server_cpu(server).items():
+            phase_cpu[command] = phase_cpu.get(command, 0.0) + seconds - self._cpu_before.get(command, 0.0)
         process.send_signal(signal.SIGINT)
         try:
             process.communicate(timeout=30)
@@ -744,13 +595,13 @@ def make_server(side: str, app: App, work: Path, tag: str) -> Server:
         project = root.parent
         (project / "app.py").write_text(APP_PY)
         env = {**flask_env(work), "BENCH_PLAIN": "1" if side.endswith("-plain") else "0"}
-        return Server([sys.executable, "app.py"], project, log, env)
+        return Server([sys.executable, "app.py", "{port}"], project, log, env)
     node = shutil.which("node")
     if node is None:
         raise RuntimeError("node is needed for the reference side")
     (root / "server.mjs").write_text(SERVER_MJS)
     env = {**os.environ, "BENCH_PLAIN": "1" if side.endswith("-plain") else "0"}
-    return Server([node, "server.mjs"], root, log, env)
+    return Server([node, "server.mjs", "{port}"], root, log, env)
 
 
 # --- measuring --------------------------------------------------------------------

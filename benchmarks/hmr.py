@@ -73,8 +73,8 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
+from benchmarks._procs import Server, run  # noqa: E402
 from tests.apps import CREATE_VITE, template_source  # noqa: E402
-from benchmarks.devserver import Server, run  # noqa: E402
 from tests.browser import Browser, BrowserTimeout, Page  # noqa: E402
 
 DEFAULT_WORK = Path("/tmp/flask-vite-bench-hmr")
@@ -183,8 +183,8 @@ OBSERVER_JS = """\
 
 # --- processes ---------------------------------------------------------------------
 
-# One server process per side, in its own process group: devserver.py's
-# Server (stopped at exit by its stop_all), as ssr_dev.py uses it too.
+# One server process per side, in its own process group: _procs.Server
+# (stopped at exit by its stop_all), as the other benchmarks use it too.
 
 
 # --- the app ------------------------------------------------------------------------
@@ -233,11 +233,11 @@ def make_server(side: str, work: Path) -> Server:
     log = work / f"{side}.log"
     if side == "flask-vite":
         env = {**os.environ, "PYTHONPATH": str(REPO)}
-        return Server([sys.executable, "app.py"], root.parent, log, env)
+        return Server([sys.executable, "app.py", "{port}"], root.parent, log, env)
     node = shutil.which("node")
     if node is None:
         raise RuntimeError("node is needed for the Vite side")
-    return Server([node, "server.mjs"], root, log, dict(os.environ))
+    return Server([node, "server.mjs", "{port}"], root, log, os.environ)
 
 
 # --- measuring ----------------------------------------------------------------------

@@ -105,15 +105,18 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
-from benchmarks import devserver
-from benchmarks.devserver import (
+from benchmarks._load import Load, ensure_wrk, get, load_python, load_wrk, write_wrk_script
+from benchmarks._procs import (
+    CLOCK_TICKS,
+    ProcStat,
     Server,
-    compile_flask_vite,
-    flask_env,
+    machine_ticks,
+    py_spy,
     run,
+    stop_all,
     wait_for_quiet,
 )
-from benchmarks._load import Load, ensure_wrk, get, load_python, load_wrk, write_wrk_script
+from benchmarks.devserver import compile_flask_vite, flask_env, snapshot_flask_vite
 from tests.apps import CREATE_VITE_EXTRA, template_source
 
 TEMPLATE = "template-ssr-react-ts"
@@ -195,21 +198,6 @@ net.Server.prototype.listen = function (...args) {
 
 # --- processes ----------------------------------------------------------------------
 
-_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def _stat(pid: int) -> tuple[str, int, int, int] | None:
-    """(comm, ppid, cpu ticks, start time) of a live process."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            data = f.read()
-    except OSError:
-        return None
-    comm = data[data.index("(") + 1:data.rindex(")")]
-    fields = data[data.rindex(")") + 2:].split()
-    # fields[0] is stat's 3rd field: ppid the 4th, utime/stime the 14th/15th, starttime the 22nd.
-    return comm, int(fields[1]), int(fields[11]) + int(fields[12]), int(fields[19])
-
 
 def _cmdline(pid: int) -> list[str]:
     try:
@@ -220,87 +208,33 @@ def _cmdline(pid: int) -> list[str]:
 
 
 class BenchServer(Server):
-    """devserver's :class:`Server` (own process group, port poll, log tail)
-    with ``{port}`` in the command instead of a last argument, and every
-    descendant tracked: the SSR child starts its own session, so ending the
-    process group alone would not end it."""
+    """A row's :class:`~benchmarks._procs.Server`, at ``--nice``, which can
+    say what each of its processes is."""
 
     def __init__(self, row: str, cmd: list[str], cwd: Path, log: Path, env: dict[str, str]) -> None:
-        super().__init__(cmd, cwd, log, env)
+        super().__init__(cmd, cwd, log, env, nice=NICE)
         self.row = row
-        self.env = {**env, "PORT": str(self.port)}
-        self.known: dict[int, int] = {}  # pid → start time, of every descendant seen
 
-    def start(self) -> None:
-        cmd = [part.replace("{port}", str(self.port)) for part in self.cmd]
-        if NICE:
-            cmd = ["nice", "-n", str(NICE), *cmd]  # nice execs: the pid and group stay
-        with open(self.log, "wb") as log:
-            self.process = subprocess.Popen(
-                cmd, cwd=self.cwd, env=self.env, stdin=subprocess.DEVNULL, stdout=log,
-                stderr=subprocess.STDOUT, start_new_session=True)
-        devserver._RUNNING.append(self)  # its atexit stop_all() ends it too
-
-    @property
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def tree(self) -> dict[int, tuple[str, int, int, int]]:
-        """pid → (comm, ppid, cpu ticks, start time) of the server and its live descendants."""
-        if self.process is None:
-            return {}
-        procs = {}
-        for entry in os.scandir("/proc"):
-            if entry.name.isdigit():
-                st = _stat(int(entry.name))
-                if st is not None:
-                    procs[int(entry.name)] = st
-        children: dict[int, list[int]] = collections.defaultdict(list)
-        for pid, (_, ppid, _, _) in procs.items():
-            children[ppid].append(pid)
-        out = {}
-        todo = [self.process.pid]
-        while todo:
-            pid = todo.pop()
-            if pid in procs:
-                out[pid] = procs[pid]
-                todo += children.get(pid, [])
-        for pid, (_, _, _, start) in out.items():
-            self.known.setdefault(pid, start)
-        return out
-
-    def roles(self, tree: dict[int, tuple[str, int, int, int]]) -> dict[int, str]:
+    def roles(self, tree: dict[int, ProcStat]) -> dict[int, str]:
         """pid → what the process is, for the CPU report."""
         assert self.process is not None
         top = self.process.pid
         out = {}
-        for pid, (comm, ppid, _, _) in tree.items():
+        for pid, st in tree.items():
             argv = _cmdline(pid)
             if self.row == "vite":
-                out[pid] = "node" if pid == top else comm
+                out[pid] = "node" if pid == top else st.comm
             elif pid == top:
                 out[pid] = "gunicorn master" if self.row == "gunicorn" else "flask"
             elif argv[1:3] == ["-I", "-c"]:
                 out[pid] = "ssr child"
-            elif "esbuild" in comm:
+            elif "esbuild" in st.comm:
                 out[pid] = "esbuild"
-            elif self.row == "gunicorn" and ppid == top:
+            elif self.row == "gunicorn" and st.ppid == top:
                 out[pid] = "flask (worker)"
             else:
-                out[pid] = comm
+                out[pid] = st.comm
         return out
-
-    def stop(self) -> None:
-        if self.process is not None:
-            with contextlib.suppress(Exception):
-                self.tree()  # note the descendants before they are orphaned
-        super().stop()
-        for pid, start in list(self.known.items()):
-            st = _stat(pid)
-            if st is not None and st[3] == start:  # the same process, not a reused pid
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.kill(pid, signal.SIGKILL)
-        self.known.clear()
 
 
 # --- setup --------------------------------------------------------------------------
@@ -416,14 +350,6 @@ def time_edit(url: str, app_tsx: Path, original: str, text: str) -> tuple[float,
 # --- rows ---------------------------------------------------------------------------
 
 
-def machine_ticks() -> tuple[int, int]:
-    """(busy, total) clock ticks of all CPUs since boot (``/proc/stat``)."""
-    with open("/proc/stat") as f:
-        values = [int(v) for v in f.readline().split()[1:]]
-    idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
-    return sum(values) - idle, sum(values)
-
-
 def children_cpu() -> float:
     """CPU seconds of this process's waited-for children (wrk)."""
     import resource
@@ -501,12 +427,12 @@ def measure_slice(row: Row, args: argparse.Namespace, wrk: str | None, script: P
     after, machine1, gen1 = row.server.tree(), machine_ticks(), children_cpu()
     role = row.server.roles(after)
     own = 0.0
-    for pid, (_, _, ticks, _) in after.items():
-        seconds = (ticks - (before[pid][2] if pid in before else 0)) / _CLOCK_TICKS
+    for pid, st in after.items():
+        seconds = (st.ticks - (before[pid].ticks if pid in before else 0)) / CLOCK_TICKS
         row.cpu[role[pid]] += seconds
         own += seconds
     gen = gen1 - gen0 if wrk else 0.0  # the Python generator runs in this process
-    busy = (machine1[0] - machine0[0]) / _CLOCK_TICKS
+    busy = (machine1[0] - machine0[0]) / CLOCK_TICKS
     row.loadgen_cpu += gen
     row.other_cpu += max(busy - own - gen, 0.0)
     if row.load is None:
@@ -520,13 +446,6 @@ def measure_slice(row: Row, args: argparse.Namespace, wrk: str | None, script: P
 # --- profiling ----------------------------------------------------------------------
 
 PROFILE_RATE = 200
-
-
-def py_spy() -> str:
-    found = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or shutil.which("py-spy")
-    if found is None:
-        raise RuntimeError("--profile needs py-spy: pip install py-spy")
-    return found
 
 
 def profile_row(row: Row, args: argparse.Namespace, wrk: str | None, script: Path) -> None:
@@ -558,8 +477,8 @@ def profile_row(row: Row, args: argparse.Namespace, wrk: str | None, script: Pat
         span = time.perf_counter() - started
         after = server.tree()
         print(f"\n  profiled load ({row.name}): {load.rps:.0f} req/s under py-spy; cores: " + ", ".join(
-            f"{role.get(pid, comm)} {(ticks - before[pid][2]) / _CLOCK_TICKS / span:.2f}"
-            for pid, (comm, _, ticks, _) in after.items() if pid in before), flush=True)
+            f"{role.get(pid, st.comm)} {(st.ticks - before[pid].ticks) / CLOCK_TICKS / span:.2f}"
+            for pid, st in after.items() if pid in before), flush=True)
     finally:
         for _, _, spy in spies:
             spy.send_signal(signal.SIGINT)
@@ -816,7 +735,7 @@ def main() -> int:
     snapshot = None
     if any(n != "vite" for n in names):
         if args.ref:
-            snapshot = devserver.snapshot_flask_vite(args.work, args.ref)
+            snapshot = snapshot_flask_vite(args.work, args.ref)
         compile_flask_vite(args.work)
     wrk = None if args.no_wrk else ensure_wrk(not args.no_install)
     script = write_wrk_script(args.work)
@@ -891,7 +810,7 @@ def main() -> int:
         for row in rows:
             with contextlib.suppress(Exception):
                 row.stop()
-        devserver.stop_all()
+        stop_all()
     report(rows, args)
     flask_rows = [r for r in rows if r.name != "vite"]
     if args.breakdown > 0 and flask_rows:

@@ -66,8 +66,6 @@ import os
 import platform
 import resource
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -79,6 +77,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from benchmarks._load import Load, ensure_wrk, get, load_python, load_wrk, write_wrk_script
+from benchmarks._procs import Server, cpu_seconds, run
 
 TEMPLATE = ("create-vite-extra", "5.0.3", "template-ssr-react-ts")
 ROWS: dict[str, dict[str, str]] = {
@@ -146,13 +145,6 @@ http.Server.prototype.listen = function (...args) {
 # -- setup -----------------------------------------------------------------------------
 
 
-def run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> None:
-    proc = subprocess.run(cmd, cwd=cwd, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True, check=False)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}) in {cwd}:\n{proc.stdout[-3000:]}")
-
-
 def prepare(work: Path, rows: t.Sequence[str], fresh: bool) -> dict[str, Path]:
     from tests.apps import template_source
 
@@ -185,7 +177,7 @@ def prepare(work: Path, rows: t.Sequence[str], fresh: bool) -> dict[str, Path]:
             install(root, production=True)
             (folder / "app.py").write_text(APP_PY)
             run([sys.executable, "-m", "flask", "--app", "app", "vite", "build"], folder,
-                {"PYTHONPATH": str(REPO)})
+                {**os.environ, "PYTHONPATH": str(REPO)})
         (folder / "app.py").write_text(APP_PY)
         folders["flask-vite"] = folder
     return folders
@@ -194,15 +186,16 @@ def prepare(work: Path, rows: t.Sequence[str], fresh: bool) -> dict[str, Path]:
 def time_builds(folders: dict[str, Path], rounds: int) -> dict[str, list[tuple[float, float]]]:
     """(wall, CPU) seconds of each side's production build, ``rounds`` times,
     in an order that alternates between rounds."""
-    sides: dict[str, tuple[Path, list[list[str]], dict[str, str]]] = {}
+    sides: dict[str, tuple[Path, list[list[str]], t.Mapping[str, str]]] = {}
     if "express" in folders:
         vite = ["node", "node_modules/vite/bin/vite.js", "build"]
         sides["vite build"] = (folders["express"], [
             vite + ["--outDir", "dist/client"],
-            vite + ["--ssr", "src/entry-server.tsx", "--outDir", "dist/server"]], {})
+            vite + ["--ssr", "src/entry-server.tsx", "--outDir", "dist/server"]], os.environ)
     if "flask-vite" in folders:
         sides["flask vite build"] = (folders["flask-vite"], [
-            [sys.executable, "-m", "flask", "--app", "app", "vite", "build"]], {"PYTHONPATH": str(REPO)})
+            [sys.executable, "-m", "flask", "--app", "app", "vite", "build"]],
+            {**os.environ, "PYTHONPATH": str(REPO)})
     times: dict[str, list[tuple[float, float]]] = {name: [] for name in sides}
     names = list(sides)
     for round_ in range(rounds):
@@ -223,93 +216,19 @@ def time_builds(folders: dict[str, Path], rounds: int) -> dict[str, list[tuple[f
 # -- servers ---------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def descendants(pid: int) -> set[int]:
-    """``pid`` and every process below it (by parent pid, whatever their session)."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            children.setdefault(int(fields[1]), []).append(int(entry))
-    found, todo = {pid}, [pid]
-    while todo:
-        for child in children.get(todo.pop(), ()):
-            if child not in found:
-                found.add(child)
-                todo.append(child)
-    return found
-
-
-def cpu_seconds(pids: t.Iterable[int]) -> float:
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / ticks
-
-
-class Server:
-    """A server in its own process group; everything below it is killed at the end."""
-
-    def __init__(self, row: str, folders: dict[str, Path], log: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/"
-        self.log = log.open("w")
-        if row == "express":
-            cmd = ["node", "--import", "./bench-loopback.mjs", "server.js"]
-            cwd, env = folders["express"], {"NODE_ENV": "production", "PORT": str(self.port)}
-        else:
-            cmd = [sys.executable, "-m", "gunicorn", "-k", "gevent", "-w", "2",
-                   "-b", f"127.0.0.1:{self.port}", "--log-level", "warning", "app:app"]
-            cwd, env = folders["flask-vite"], {"PYTHONPATH": str(REPO), **ROWS[row]}
-        self.process = subprocess.Popen(cmd, cwd=cwd, env={**os.environ, **env}, stdout=self.log,
-                                        stderr=subprocess.STDOUT, start_new_session=True)
-        self.seen: set[int] = set()
-        deadline = time.monotonic() + 60
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{row} exited:\n{log.read_text()[-3000:]}")
-            try:
-                status, _ = get(self.url, timeout=5)
-                if status == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{row} did not answer:\n{log.read_text()[-3000:]}")
-            time.sleep(0.1)
-
-    def pids(self) -> set[int]:
-        found = descendants(self.process.pid)
-        self.seen |= found
-        return found
-
-    def stop(self) -> None:
-        self.seen |= descendants(self.process.pid)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(15)
-        except subprocess.TimeoutExpired:
-            pass
-        for pid in self.seen:  # by id: renderers left their group
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(pid, signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(5)
-        self.log.close()
+def start_server(row: str, folders: dict[str, Path], log: Path) -> Server:
+    """The row's server, its port open (everything it starts is killed by its ``stop()``)."""
+    if row == "express":
+        cmd = ["node", "--import", "./bench-loopback.mjs", "server.js"]
+        cwd, env = folders["express"], {**os.environ, "NODE_ENV": "production"}
+    else:
+        cmd = [sys.executable, "-m", "gunicorn", "-k", "gevent", "-w", "2",
+               "-b", "127.0.0.1:{port}", "--log-level", "warning", "app:app"]
+        cwd, env = folders["flask-vite"], {**os.environ, "PYTHONPATH": str(REPO), **ROWS[row]}
+    server = Server(cmd, cwd, log, env)
+    server.start()
+    server.wait_port(60)
+    return server
 
 
 # -- rows ------------------------------------------------------------------------------
@@ -347,7 +266,7 @@ def check_page(row: str, html: str) -> None:
 
 def one_row(row: str, folders: dict[str, Path], args: argparse.Namespace, wrk: str | None,
             script: Path, result: Result) -> None:
-    server = Server(row, folders, args.work / f"{row}.log")
+    server = start_server(row, folders, args.work / f"{row}.log")
     try:
         status, html = get(server.url)
         if status != 200:
@@ -360,11 +279,10 @@ def one_row(row: str, folders: dict[str, Path], args: argparse.Namespace, wrk: s
             return load_python(server.url, args.connections, seconds)
 
         load(args.warmup)
-        pids = server.pids()
         pools_before = pool_stats(server.url, row)
-        cpu_before = cpu_seconds(pids)
+        cpu_before = cpu_seconds(server.tree().values())
         measured = load(args.duration)
-        cores = (cpu_seconds(server.pids()) - cpu_before) / measured.seconds
+        cores = (cpu_seconds(server.tree().values()) - cpu_before) / measured.seconds
         pools_after = pool_stats(server.url, row)
         trips = sum(pools_after.get(p, (0, 0))[1] - pools_before.get(p, (0, 0))[1] for p in pools_after)
         renders = sum(pools_after.get(p, (0, 0))[0] - pools_before.get(p, (0, 0))[0] for p in pools_after)
