@@ -42,13 +42,11 @@ matches); ``--fresh`` rebuilds it. Node is used for the Vite side only.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import platform
 import shutil
 import statistics
-import subprocess
 import sys
 import time
 import typing as t
@@ -59,7 +57,9 @@ REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
 from benchmarks._apps import make_generated_app  # noqa: E402
+from benchmarks._node import node_version, package_versions  # noqa: E402
 from benchmarks._procs import run  # noqa: E402
+from benchmarks._report import summary  # noqa: E402
 from tests.apps import CREATE_VITE_EXTRA, template_source  # noqa: E402
 
 DEFAULT_WORK = Path("/tmp/flask-vite-bench-build")
@@ -153,20 +153,11 @@ def versions(work: Path, sides: t.Sequence[str]) -> str:
 
     parts = [f"python {platform.python_version()}", f"esbuild {ESBUILD_VERSION}"]
     if "vite" in sides:
-        for package in ("vite", "rolldown", "@vitejs/plugin-react"):
-            manifest = side_root(work, "vite") / "node_modules" / package / "package.json"
-            with contextlib.suppress(OSError, ValueError):
-                parts.append(f"{package} {json.loads(manifest.read_text())['version']}")
-        node = shutil.which("node")
+        parts += package_versions(side_root(work, "vite"), ("vite", "rolldown", "@vitejs/plugin-react"))
+        node = node_version()
         if node:
-            parts.append("node " + subprocess.run([node, "--version"], capture_output=True,
-                                                  text=True).stdout.strip())
+            parts.append(f"node {node}")
     return ", ".join(parts)
-
-
-def summary(values: list[float]) -> str:
-    return (f"median {statistics.median(values) * 1000:7.0f} ms  min {min(values) * 1000:7.0f}"
-            f"  max {max(values) * 1000:7.0f}  (n={len(values)})")
 
 
 def main() -> int:
@@ -200,7 +191,7 @@ def main() -> int:
     what = f"{TEMPLATE}: client + SSR" if args.app == "template" else "generated app: client"
     print(f"\n{what} build, wall time of fresh processes")
     for side in sides:
-        print(f"  {side:<10} {summary(results[side])}")
+        print(f"  {side:<10} {summary([s * 1000 for s in results[side]], spec='7.0f')}")
     if len(sides) == 2:
         a, b = (statistics.median(results[s]) for s in sides)
         print(f"  ratio {sides[0]} / {sides[1]} (medians): {a / b:.2f}")

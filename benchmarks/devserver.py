@@ -90,7 +90,6 @@ import contextlib
 import dataclasses
 import json
 import os
-import platform
 import shutil
 import signal
 import statistics
@@ -107,6 +106,7 @@ REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
 from benchmarks._apps import READY_SELECTOR, expected_sections, make_generated_app
+from benchmarks._node import node_version, package_versions
 from benchmarks._procs import (
     CLOCK_TICKS,
     Server,
@@ -117,6 +117,7 @@ from benchmarks._procs import (
     stop_all,
     wait_for_quiet,
 )
+from benchmarks._report import flask_vite_version, python_and_cpus
 from tests.apps import CREATE_VITE, template_source
 from tests.browser import Browser, BrowserTimeout, Page
 
@@ -901,17 +902,10 @@ def report(apps: list[App], results: dict[tuple[str, str], Results], sides: t.Se
 
 
 def versions(work: Path, apps: list[App], sides: t.Sequence[str], snapshot: str | None) -> str:
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    parts = [f"python {platform.python_version()}", f"{os.cpu_count()} cpus (load {load})"]
-    if snapshot:
-        parts.append(f"flask-vite {snapshot} (committed snapshot)")
-    else:
-        with contextlib.suppress(Exception):
-            rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, text=True,
-                                 capture_output=True, check=False).stdout.strip()
-            dirty = subprocess.run(["git", "status", "--porcelain", "flask_vite"], cwd=REPO,
-                                   text=True, capture_output=True, check=False).stdout.strip()
-            parts.append(f"flask-vite {rev}{' + uncommitted edits' if dirty else ''} (working tree)")
+    parts = python_and_cpus()
+    flask_vite = flask_vite_version(snapshot)
+    if flask_vite:
+        parts.append(flask_vite)
     with contextlib.suppress(Exception):
         import re
 
@@ -920,14 +914,11 @@ def versions(work: Path, apps: list[App], sides: t.Sequence[str], snapshot: str 
         if found:
             parts.append(f"esbuild {found.group(1)}")
     if "vite" in sides or "vite-plain" in sides:
-        with contextlib.suppress(Exception):
-            parts.append("node " + subprocess.run(["node", "--version"], text=True,
-                                                  capture_output=True, check=False).stdout.strip())
-        for pkg in ("vite", "@vitejs/plugin-react", "express", "react"):
-            with contextlib.suppress(Exception):
-                vite_root = side_root(work / "apps" / apps[0].name, "vite")
-                meta = json.loads((vite_root / "node_modules" / pkg / "package.json").read_text())
-                parts.append(f"{pkg} {meta['version']}")
+        node = node_version()
+        if node:
+            parts.append(f"node {node}")
+        parts += package_versions(side_root(work / "apps" / apps[0].name, "vite"),
+                                  ("vite", "@vitejs/plugin-react", "express", "react"))
     return ", ".join(parts)
 
 

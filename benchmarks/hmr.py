@@ -56,14 +56,12 @@ the end.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import platform
 import shutil
 import signal
 import statistics
-import subprocess
 import sys
 import time
 import typing as t
@@ -73,7 +71,9 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
+from benchmarks._node import node_version, package_versions  # noqa: E402
 from benchmarks._procs import Server, run  # noqa: E402
+from benchmarks._report import summary  # noqa: E402
 from tests.apps import CREATE_VITE, template_source  # noqa: E402
 from tests.browser import Browser, BrowserTimeout, Page  # noqa: E402
 
@@ -382,24 +382,13 @@ def run_side(browser: Browser, side: str, work: Path, edits: int, warmup: int,
     return results
 
 
-def summary(values: list[float]) -> str:
-    ordered = sorted(values)
-    p90 = ordered[min(len(ordered) - 1, int(round(0.9 * (len(ordered) - 1))))]
-    return (f"median {statistics.median(values):6.1f} ms  min {ordered[0]:6.1f}"
-            f"  p90 {p90:6.1f}  max {ordered[-1]:6.1f}  (n={len(values)})")
-
-
 def versions(work: Path, sides: t.Sequence[str]) -> str:
     parts = [f"python {platform.python_version()}"]
     if "vite" in sides:
-        for package in ("vite", "express"):
-            manifest = side_root(work, "vite") / "node_modules" / package / "package.json"
-            with contextlib.suppress(OSError, ValueError):
-                parts.append(f"{package} {json.loads(manifest.read_text())['version']}")
-        node = shutil.which("node")
+        parts += package_versions(side_root(work, "vite"), ("vite", "express"))
+        node = node_version()
         if node:
-            parts.append("node " + subprocess.run([node, "--version"], capture_output=True,
-                                                  text=True).stdout.strip())
+            parts.append(f"node {node}")
     return ", ".join(parts)
 
 
@@ -440,7 +429,7 @@ def main() -> int:
         title = titles[kind]
         print(f"{title}: file written -> DOM updated")
         for side in sides:
-            print(f"  {side:<10} {summary(results[side][kind])}")
+            print(f"  {side:<10} {summary(results[side][kind], p90=True)}")
         if len(sides) == 2:
             a, b = (statistics.median(results[s][kind]) for s in sides)
             print(f"  ratio {sides[0]} / {sides[1]} (medians): {a / b:.2f}")

@@ -88,7 +88,6 @@ import dataclasses
 import http.client
 import json
 import os
-import platform
 import re
 import shutil
 import signal
@@ -106,6 +105,7 @@ REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
 from benchmarks._load import Load, ensure_wrk, get, load_python, load_wrk, write_wrk_script
+from benchmarks._node import node_version, package_version, package_versions
 from benchmarks._procs import (
     CLOCK_TICKS,
     ProcStat,
@@ -116,6 +116,7 @@ from benchmarks._procs import (
     stop_all,
     wait_for_quiet,
 )
+from benchmarks._report import dist_versions, flask_vite_version, python_and_cpus
 from benchmarks.devserver import compile_flask_vite, flask_env, snapshot_flask_vite
 from tests.apps import CREATE_VITE_EXTRA, template_source
 
@@ -648,36 +649,21 @@ def report(rows: list[Row], args: argparse.Namespace) -> None:
 
 
 def versions(work: Path, rows: t.Sequence[str], snapshot: str | None) -> str:
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    parts = [f"python {platform.python_version()}", f"{os.cpu_count()} cpus (load {load})"]
-    if snapshot:
-        parts.append(f"flask-vite {snapshot} (committed snapshot)")
-    else:
-        with contextlib.suppress(Exception):
-            rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, text=True,
-                                 capture_output=True, check=False).stdout.strip()
-            dirty = subprocess.run(["git", "status", "--porcelain", "flask_vite"], cwd=REPO,
-                                   text=True, capture_output=True, check=False).stdout.strip()
-            parts.append(f"flask-vite {rev}{' + uncommitted edits' if dirty else ''} (working tree)")
-    from importlib.metadata import version
-
-    for dist in ("flask", "werkzeug", "gunicorn", "mini-racer"):
-        with contextlib.suppress(Exception):
-            parts.append(f"{dist} {version(dist)}")
+    parts = python_and_cpus()
+    flask_vite = flask_vite_version(snapshot)
+    if flask_vite:
+        parts.append(flask_vite)
+    parts += dist_versions(("flask", "werkzeug", "gunicorn", "mini-racer"))
     if "vite" in rows:
-        with contextlib.suppress(Exception):
-            parts.append("node " + subprocess.run(["node", "--version"], text=True,
-                                                  capture_output=True, check=False).stdout.strip())
-        for pkg in ("vite", "express", "react", "react-dom"):
-            with contextlib.suppress(Exception):
-                meta = json.loads((work / "vite" / "node_modules" / pkg / "package.json").read_text())
-                parts.append(f"{pkg} {meta['version']}")
+        node = node_version()
+        if node:
+            parts.append(f"node {node}")
+        parts += package_versions(work / "vite", ("vite", "express", "react", "react-dom"))
     for row in rows:
         if row != "vite":
-            with contextlib.suppress(Exception):
-                meta = json.loads((work / row / "frontend" / "node_modules" / "react-dom"
-                                   / "package.json").read_text())
-                parts.append(f"(flask-vite's react-dom {meta['version']})")
+            react_dom = package_version(work / row / "frontend", "react-dom")
+            if react_dom:
+                parts.append(f"(flask-vite's react-dom {react_dom})")
             break
     if NICE:
         parts.append(f"servers and wrk at nice {NICE}")

@@ -59,7 +59,6 @@ at the end, also when a row fails.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
 import json
 import os
@@ -67,7 +66,6 @@ import platform
 import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import time
 import typing as t
@@ -77,7 +75,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from benchmarks._load import Load, ensure_wrk, get, load_python, load_wrk, write_wrk_script
+from benchmarks._node import node_version, package_versions
 from benchmarks._procs import Server, cpu_seconds, run
+from benchmarks._report import dist_versions
 
 TEMPLATE = ("create-vite-extra", "5.0.3", "template-ssr-react-ts")
 ROWS: dict[str, dict[str, str]] = {
@@ -304,21 +304,12 @@ def one_row(row: str, folders: dict[str, Path], args: argparse.Namespace, wrk: s
 
 def versions(folders: dict[str, Path]) -> str:
     parts = [f"Python {platform.python_version()}", f"{os.cpu_count()} CPUs"]
-    with contextlib.suppress(Exception):
-        import gunicorn  # type: ignore[import-untyped]
-        parts.append(f"gunicorn {gunicorn.__version__}")
-    with contextlib.suppress(Exception):
-        from importlib.metadata import version
-        parts.append(f"mini-racer {version('mini-racer')}")
+    parts += dist_versions(("gunicorn", "mini-racer"))
     if "express" in folders:
-        with contextlib.suppress(Exception):
-            node = subprocess.run(["node", "--version"], capture_output=True, text=True,
-                                  check=False).stdout.strip()
+        node = node_version()
+        if node:
             parts.append(f"Node {node}")
-        for package in ("express", "vite", "react-dom"):
-            with contextlib.suppress(Exception):
-                data = json.loads((folders["express"] / "node_modules" / package / "package.json").read_text())
-                parts.append(f"{package} {data['version']}")
+        parts += package_versions(folders["express"], ("express", "vite", "react-dom"))
     return ", ".join(parts)
 
 
