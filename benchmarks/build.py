@@ -57,7 +57,7 @@ REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
 from benchmarks._apps import make_generated_app  # noqa: E402
-from benchmarks._node import node_version, package_versions  # noqa: E402
+from benchmarks._node import find_node, node_version, npm_install, package_versions  # noqa: E402
 from benchmarks._procs import run  # noqa: E402
 from benchmarks._report import summary  # noqa: E402
 from tests.apps import CREATE_VITE_EXTRA, template_source  # noqa: E402
@@ -106,11 +106,7 @@ def prepare(work: Path, app: str, sides: t.Sequence[str], fresh: bool) -> None:
                 APP_PY.format(ssr=SSR_ENTRY if app == "template" else None))
             what = "flask_vite.npm.installer.install(production=True)"
         else:
-            npm = shutil.which("npm")
-            if npm is None:
-                raise RuntimeError("npm is needed for the Vite side (--sides flask-vite skips it)")
-            run([npm, "install", "--no-audit", "--no-fund", "--loglevel=error"], root)
-            what = "npm install"
+            what = npm_install(root)
         print(f"  {side}: {what} in {time.perf_counter() - t0:.1f}s", flush=True)
     stamp.write_text(json.dumps(stamp_data))
 
@@ -123,9 +119,7 @@ def commands(work: Path, app: str, side: str) -> tuple[Path, list[list[str]], di
         # write it here too, rather than compile every module on each run.
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         return root.parent, [[sys.executable, "-m", "flask", "--app", "app", "vite", "build"]], env
-    node = shutil.which("node")
-    if node is None:
-        raise RuntimeError("node is needed for the Vite side")
+    node = find_node()
     vite = str(root / "node_modules" / "vite" / "bin" / "vite.js")
     cmds = [[node, vite, "build", "--outDir", "dist/client", "--manifest", "--ssrManifest"]]
     if app == "template":

@@ -106,14 +106,19 @@ REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
 from benchmarks._apps import READY_SELECTOR, expected_sections, make_generated_app
-from benchmarks._node import node_version, package_versions
+from benchmarks._node import (
+    VITE_IN_EXPRESS_MJS,
+    find_node,
+    node_version,
+    npm_install,
+    package_versions,
+)
 from benchmarks._procs import (
     CLOCK_TICKS,
     Server,
     cpu_by_group,
     machine_ticks,
     py_spy,
-    run,
     stop_all,
     wait_for_quiet,
 )
@@ -131,30 +136,6 @@ SETUP_VERSION = 5
 SETTLE = 0.3
 #: Seconds one page may take to load (cold, 500 modules, a slow machine).
 LOAD_TIMEOUT = 180.0
-
-EXPRESS_SPEC = "express@5"
-
-SERVER_MJS = """\
-// Vite in middleware mode inside a tiny Express server (the reference side).
-// BENCH_PLAIN=1: without the app's vite.config.ts (no plugins).
-import http from 'node:http'
-import express from 'express'
-import { createServer } from 'vite'
-
-const port = Number(process.argv[2])
-const app = express()
-const server = http.createServer(app)
-const vite = await createServer({
-  ...(process.env.BENCH_PLAIN === '1' ? { configFile: false } : {}),
-  server: { middlewareMode: true, hmr: { server } },
-  appType: 'spa',
-})
-app.use(vite.middlewares)
-server.listen(port, '127.0.0.1', () => console.log(`listening on ${port}`))
-for (const sig of ['SIGTERM', 'SIGINT']) {
-  process.on(sig, async () => { await vite.close(); process.exit(0) })
-}
-"""
 
 APP_PY = """\
 # flask-vite's side, laid out as a Flask project: app.py next to frontend/.
@@ -376,13 +357,7 @@ def prepare_app(name: str, work: Path, sides: t.Sequence[str], fresh: bool) -> A
             install(root, production=True)
             what = "flask_vite.npm.installer.install(production=True)"
         else:
-            npm = shutil.which("npm")
-            if npm is None:
-                raise RuntimeError("npm is needed for the reference side")
-            flags = ["--no-audit", "--no-fund", "--loglevel=error"]
-            run([npm, "install", *flags], root)
-            run([npm, "install", "--no-save", *flags, EXPRESS_SPEC], root)
-            what = f"npm install; npm install --no-save {EXPRESS_SPEC}"
+            what = npm_install(root, express=True)
         print(f"  {name}/{side}: {what} in {time.perf_counter() - t0:.1f}s", flush=True)
         stamp.write_text(json.dumps({"setup": SETUP_VERSION}))
     roots = {side: side_root(base, side) for side in sides}
@@ -597,12 +572,9 @@ def make_server(side: str, app: App, work: Path, tag: str) -> Server:
         (project / "app.py").write_text(APP_PY)
         env = {**flask_env(work), "BENCH_PLAIN": "1" if side.endswith("-plain") else "0"}
         return Server([sys.executable, "app.py", "{port}"], project, log, env)
-    node = shutil.which("node")
-    if node is None:
-        raise RuntimeError("node is needed for the reference side")
-    (root / "server.mjs").write_text(SERVER_MJS)
+    (root / "server.mjs").write_text(VITE_IN_EXPRESS_MJS)
     env = {**os.environ, "BENCH_PLAIN": "1" if side.endswith("-plain") else "0"}
-    return Server([node, "server.mjs", "{port}"], root, log, env)
+    return Server([find_node(), "server.mjs", "{port}"], root, log, env)
 
 
 # --- measuring --------------------------------------------------------------------

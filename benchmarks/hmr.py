@@ -71,8 +71,14 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
-from benchmarks._node import node_version, package_versions  # noqa: E402
-from benchmarks._procs import Server, run  # noqa: E402
+from benchmarks._node import (  # noqa: E402
+    VITE_IN_EXPRESS_MJS,
+    find_node,
+    node_version,
+    npm_install,
+    package_versions,
+)
+from benchmarks._procs import Server  # noqa: E402
 from benchmarks._report import summary  # noqa: E402
 from tests.apps import CREATE_VITE, template_source  # noqa: E402
 from tests.browser import Browser, BrowserTimeout, Page  # noqa: E402
@@ -104,7 +110,6 @@ REACT_CLICKS = 3
 EDIT_TIMEOUT = 10.0
 #: Pause between edits, so one edit's events never run into the next.
 PAUSE = 0.15
-EXPRESS_SPEC = "express@5"
 
 BENCH_TS = """\
 // Added for the HMR benchmark: a module that accepts its own updates.
@@ -116,26 +121,6 @@ const el =
 el.textContent = VALUE
 
 import.meta.hot?.accept()
-"""
-
-SERVER_MJS = """\
-// Vite in middleware mode inside a tiny Express server (the reference side).
-import http from 'node:http'
-import express from 'express'
-import { createServer } from 'vite'
-
-const port = Number(process.argv[2])
-const app = express()
-const server = http.createServer(app)
-const vite = await createServer({
-  server: { middlewareMode: true, hmr: { server } },
-  appType: 'spa',
-})
-app.use(vite.middlewares)
-server.listen(port, '127.0.0.1', () => console.log(`listening on ${port}`))
-for (const sig of ['SIGTERM', 'SIGINT']) {
-  process.on(sig, async () => { await vite.close(); process.exit(0) })
-}
 """
 
 APP_PY = """\
@@ -216,14 +201,8 @@ def prepare(work: Path, sides: t.Sequence[str], fresh: bool, app: App = APPS["va
             (root.parent / "app.py").write_text(APP_PY.format(plugins=app.plugins))
             what = "flask_vite.npm.installer.install(production=True)"
         else:
-            npm = shutil.which("npm")
-            if npm is None:
-                raise RuntimeError("npm is needed for the Vite side (--sides flask-vite skips it)")
-            flags = ["--no-audit", "--no-fund", "--loglevel=error"]
-            run([npm, "install", *flags], root)
-            run([npm, "install", "--no-save", *flags, EXPRESS_SPEC], root)
-            (root / "server.mjs").write_text(SERVER_MJS)
-            what = f"npm install; npm install --no-save {EXPRESS_SPEC}"
+            what = npm_install(root, express=True)
+            (root / "server.mjs").write_text(VITE_IN_EXPRESS_MJS)
         print(f"  {side}: {what} in {time.perf_counter() - t0:.1f}s", flush=True)
     stamp.write_text(json.dumps(stamp_data))
 
@@ -234,10 +213,7 @@ def make_server(side: str, work: Path) -> Server:
     if side == "flask-vite":
         env = {**os.environ, "PYTHONPATH": str(REPO)}
         return Server([sys.executable, "app.py", "{port}"], root.parent, log, env)
-    node = shutil.which("node")
-    if node is None:
-        raise RuntimeError("node is needed for the Vite side")
-    return Server([node, "server.mjs", "{port}"], root, log, os.environ)
+    return Server([find_node(), "server.mjs", "{port}"], root, log, os.environ)
 
 
 # --- measuring ----------------------------------------------------------------------

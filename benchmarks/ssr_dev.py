@@ -105,14 +105,20 @@ REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
 from benchmarks._load import Load, ensure_wrk, get, load_python, load_wrk, write_wrk_script
-from benchmarks._node import node_version, package_version, package_versions
+from benchmarks._node import (
+    LOOPBACK_MJS,
+    find_node,
+    node_version,
+    npm_install,
+    package_version,
+    package_versions,
+)
 from benchmarks._procs import (
     CLOCK_TICKS,
     ProcStat,
     Server,
     machine_ticks,
     py_spy,
-    run,
     stop_all,
     wait_for_quiet,
 )
@@ -175,26 +181,6 @@ if __name__ == "__main__":  # python app.py PORT: werkzeug's threaded server, as
 
     run_simple("127.0.0.1", int(sys.argv[1]), app, threaded=True, use_reloader=False,
                use_debugger=False)
-"""
-
-#: ``node --import``: bind servers that name no host to 127.0.0.1 (server.js
-#: calls ``app.listen(port)``, every interface), the file itself unchanged.
-LOOPBACK_MJS = """\
-// Added by the benchmark: listen() without a host binds 127.0.0.1 only.
-import net from 'node:net'
-
-const listen = net.Server.prototype.listen
-net.Server.prototype.listen = function (...args) {
-  const [first, second] = args
-  if (typeof first === 'object' && first !== null && !('path' in first) && !('fd' in first)
-      && !('handle' in first) && !first.host) {
-    args[0] = { ...first, host: '127.0.0.1' }
-  } else if ((typeof first === 'number' || (typeof first === 'string' && /^\\d+$/.test(first)))
-             && typeof second !== 'string') {
-    args.splice(1, 0, '127.0.0.1')
-  }
-  return listen.apply(this, args)
-}
 """
 
 # --- processes ----------------------------------------------------------------------
@@ -264,11 +250,7 @@ def prepare(work: Path, rows: t.Sequence[str], fresh: bool) -> dict[str, Path]:
                 (root / "_gitignore").rename(root / ".gitignore")
             t0 = time.perf_counter()
             if row == "vite":
-                npm = shutil.which("npm")
-                if npm is None:
-                    raise RuntimeError("npm is needed for the reference side")
-                run([npm, "install", "--no-audit", "--no-fund", "--loglevel=error"], root)
-                what = "npm install"
+                what = npm_install(root)
             else:
                 from flask_vite.npm.installer import install
 
@@ -289,11 +271,8 @@ def make_server(row: str, root: Path, work: Path) -> BenchServer:
     log = work / "logs" / f"{row}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     if row == "vite":
-        node = shutil.which("node")
-        if node is None:
-            raise RuntimeError("node is needed for the reference side")
         env = {k: v for k, v in os.environ.items() if k not in ("NODE_ENV", "BASE")}
-        return BenchServer(row, [node, "--import", "./bench-loopback.mjs", "server.js"], root, log, env)
+        return BenchServer(row, [find_node(), "--import", "./bench-loopback.mjs", "server.js"], root, log, env)
     project = root.parent
     if row == "werkzeug":
         return BenchServer(row, [sys.executable, "app.py", "{port}"], project, log, flask_env(work))

@@ -75,7 +75,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from benchmarks._load import Load, ensure_wrk, get, load_python, load_wrk, write_wrk_script
-from benchmarks._node import node_version, package_versions
+from benchmarks._node import LOOPBACK_MJS, node_version, npm_install, package_versions
 from benchmarks._procs import Server, cpu_seconds, run
 from benchmarks._report import dist_versions
 
@@ -130,18 +130,6 @@ def create_app() -> Flask:
 app = create_app()
 '''
 
-LOOPBACK_MJS = """\
-// Benchmark only: listen() without a host binds 127.0.0.1, not every interface.
-import http from 'node:http'
-const listen = http.Server.prototype.listen
-http.Server.prototype.listen = function (...args) {
-  if (typeof args[0] === 'number' || typeof args[0] === 'string') {
-    if (args.length === 1 || typeof args[1] === 'function') args.splice(1, 0, '127.0.0.1')
-  }
-  return listen.apply(this, args)
-}
-"""
-
 # -- setup -----------------------------------------------------------------------------
 
 
@@ -158,7 +146,7 @@ def prepare(work: Path, rows: t.Sequence[str], fresh: bool) -> dict[str, Path]:
             shutil.rmtree(folder, ignore_errors=True)
             shutil.copytree(source, folder)
             print("express: npm install && npm run build", flush=True)
-            run(["npm", "install", "--no-audit", "--no-fund"], folder)
+            npm_install(folder)
             run(["npm", "run", "build"], folder)
         (folder / "bench-loopback.mjs").write_text(LOOPBACK_MJS)
         folders["express"] = folder
