@@ -37,6 +37,7 @@ import threading
 import typing as t
 
 from .errors import ViteError
+from .text_diff import common_prefix
 
 __all__ = [
     "NAME", "NUMBER", "PUNCT", "REGEX", "STRING", "TEMPLATE", "ScanError", "Token", "TokenCache",
@@ -230,7 +231,7 @@ def retokenize(previous: str, tokens: list[Token], code: str) -> list[Token]:
     """
     if code == previous:
         return tokens
-    keep = bisect.bisect_left(tokens, _common_prefix(previous, 0, code, 0) - _LOOKAHEAD, key=_token_end)
+    keep = bisect.bisect_left(tokens, common_prefix(previous, 0, code, 0) - _LOOKAHEAD, key=_token_end)
     if keep == 0:
         return tokenize(code)
     new = tokens[:keep]
@@ -264,7 +265,7 @@ def retokenize(previous: str, tokens: list[Token], code: str) -> list[Token]:
             old_end = tokens[twin].end
             if not previous.startswith(code[last.end:last.end + _LOOKAHEAD], old_end):
                 continue  # another difference right after: nothing to move yet
-            same = _common_prefix(previous, old_end, code, last.end)
+            same = common_prefix(previous, old_end, code, last.end)
             if old_end + same == len(previous) and last.end + same == len(code):
                 stop = size
             else:
@@ -296,34 +297,6 @@ def _token_end(token: Token) -> int:
 
 def _token_start(token: Token) -> int:
     return token.start
-
-
-def _common_prefix(a: str, i: int, b: str, j: int) -> int:
-    """The length of the longest common prefix of ``a[i:]`` and ``b[j:]``.
-
-    C comparisons of growing stretches (the next difference is often near),
-    then a binary search in the last one.
-    """
-    most = min(len(a) - i, len(b) - j)
-    lo = 0
-    step = 64
-    while True:
-        hi = min(lo + step, most)
-        if not a.startswith(b[j + lo:j + hi], i + lo):
-            break
-        if hi == most:
-            return most
-        lo = hi
-        step *= 2
-    # a[i:i+lo] == b[j:j+lo], a[i:i+hi] != b[j:j+hi]
-    hi -= 1
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if a.startswith(b[j + lo:j + mid], i + lo):
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
 
 
 def _rematch(tokens: list[Token], lo: int, stack: list[int], delta: int) -> None:

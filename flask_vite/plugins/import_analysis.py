@@ -14,7 +14,7 @@ import re
 import typing as t
 
 from ..errors import ViteError
-from ..js_lexer import LexError, lex_accepted_hmr_deps, lex_accepted_hmr_exports, parse
+from ..js_lexer import LexCache, LexError, lex_accepted_hmr_deps, lex_accepted_hmr_exports
 from ..plugin import LoadResult, LoadReturn, Plugin, PluginContext, ResolvedId
 from ..server.urls import (
     CLIENT_PUBLIC_PATH, clean_url, inject_query, is_css_request, is_direct_css_request,
@@ -41,6 +41,10 @@ class ImportAnalysisPlugin(Plugin):
     name = "vite:import-analysis"
     enforce = "post"
 
+    def __init__(self) -> None:
+        # An edited module is lexed again only around the edit.
+        self._lexed = LexCache()
+
     def transform(self, ctx: PluginContext, code: str, id: str) -> LoadReturn:
         env = ctx.environment
         if env is None or ctx.ssr or _SKIP_RE.search(id) or is_direct_css_request(id):
@@ -51,7 +55,7 @@ class ImportAnalysisPlugin(Plugin):
             return None
         importer_file = clean_url(id)
         try:
-            imports, exports = parse(code, importer_file)
+            imports, exports = self._lexed.analyze(id, code, importer_file)[:2]
         except LexError as e:
             raise ImportAnalysisError(
                 f"Failed to parse source for import analysis because the content contains"

@@ -25,7 +25,7 @@ import json
 import typing as t
 
 from ..errors import ViteError
-from ..js_lexer import LexError, parse
+from ..js_lexer import LexCache, LexError
 from ..plugin import LoadResult, LoadReturn, Plugin, PluginContext
 from ..string_edit import StringEdit
 from .urls import clean_url
@@ -43,13 +43,17 @@ class SsrTransformPlugin(Plugin):
     name = "vite:ssr-transform"
     enforce = "post"
 
+    def __init__(self) -> None:
+        # An edited module is lexed again only around the edit.
+        self._lexed = LexCache()
+
     def transform(self, ctx: PluginContext, code: str, id: str) -> LoadReturn:
         env = ctx.environment
         if env is None or not ctx.ssr:
             return None
         file = clean_url(id)
         try:
-            imports, _ = parse(code, file)
+            imports = self._lexed.analyze(id, code, file).imports
         except LexError as e:
             raise SsrTransformError(f"Failed to parse {file} for SSR: {e}", code="PARSE_ERROR") from e
         edit = StringEdit(code)
