@@ -196,7 +196,7 @@ def _xrange(comp: str) -> str:
 
 
 def _hyphen(m: re.Match[str]) -> str:
-    frm, f_major, f_minor, f_patch, f_pre = m.group(1), m.group(2), m.group(3), m.group(4), m.group(5)
+    frm, f_major, f_minor, f_patch = m.group(1), m.group(2), m.group(3), m.group(4)
     to, t_major, t_minor, t_patch, t_pre = m.group(7), m.group(8), m.group(9), m.group(10), m.group(11)
     if _is_x(f_major):
         low = ""

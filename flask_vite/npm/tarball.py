@@ -13,7 +13,6 @@ nothing can be written outside ``dest``:
 """
 from __future__ import annotations
 
-import gzip
 import io
 import logging
 import os
