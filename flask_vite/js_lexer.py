@@ -1510,14 +1510,11 @@ class _Relex:
         """Index of the last old checkpoint from index ``first`` whose reads
         end :data:`_MARGIN` before old position ``limit``; -1 if none."""
         assert self.old is not None
-        found = -1
-        for i in range(first, len(self.old.checkpoints)):
-            cp = self.old.checkpoints[i]
-            if cp.pos > limit:
-                break
-            if max(cp.reach, cp.pos) + _MARGIN <= limit:
-                found = i
-        return found
+        checkpoints = self.old.checkpoints
+        for i in range(bisect.bisect_right(self.old.positions, limit) - 1, first - 1, -1):
+            if max(checkpoints[i].reach, checkpoints[i].pos) + _MARGIN <= limit:
+                return i
+        return -1
 
     # -- the main loop's calls -----------------------------------------------------
     def at_mark(self, lexer: _Lexer, pos: int) -> int:
