@@ -65,8 +65,9 @@ class LoadResult:
     """What ``load`` and ``transform`` may return instead of a plain code string."""
 
     code: str
-    #: A source map (JSON string or dict) from the returned code to its input.
-    map: str | dict[str, t.Any] | None = None
+    #: A source map (JSON string, dict, or any mapping such as
+    #: :class:`~flask_vite.sourcemap.LazySourceMap`) from the returned code to its input.
+    map: str | t.Mapping[str, t.Any] | None = None
     meta: dict[str, t.Any] = dataclasses.field(default_factory=dict)
 
 

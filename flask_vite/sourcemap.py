@@ -106,11 +106,44 @@ def _encode_vlq(value: int) -> str:
             return out + _B64[digit]
 
 
-def parse_map(map: SourceMap | str | None) -> SourceMap | None:
-    """Accept a map as a dict or JSON text."""
+def parse_map(map: t.Mapping[str, t.Any] | str | None) -> SourceMap | None:
+    """Accept a map as a dict, another mapping (a :class:`LazySourceMap`) or JSON text."""
     if map is None or isinstance(map, dict):
         return map
+    if isinstance(map, LazySourceMap):
+        return map.resolved()
+    if isinstance(map, t.Mapping):
+        return dict(map)
     return t.cast(SourceMap, json.loads(map))
+
+
+class LazySourceMap(t.Mapping[str, t.Any]):
+    """The :func:`combine_maps` of ``maps``, worked out when first read.
+
+    The SSR transform's map is read only to map an error's stack back to the
+    source; composing it (~1 ms for a component) on every edit would slow
+    each edit's next render for nothing. Empty when the maps give none.
+    """
+
+    def __init__(self, maps: t.Sequence[t.Mapping[str, t.Any] | str | None]) -> None:
+        self._maps: t.Sequence[t.Mapping[str, t.Any] | str | None] | None = maps
+        self._value: SourceMap | None = None
+
+    def resolved(self) -> SourceMap | None:
+        """The combined map (``None`` when there is none)."""
+        if self._maps is not None:
+            self._value = combine_maps(self._maps)
+            self._maps = None
+        return self._value
+
+    def __getitem__(self, key: str) -> t.Any:
+        return (self.resolved() or {})[key]
+
+    def __iter__(self) -> t.Iterator[str]:
+        return iter(self.resolved() or {})
+
+    def __len__(self) -> int:
+        return len(self.resolved() or {})
 
 
 class MapLookup:
@@ -150,7 +183,7 @@ def original_position(map: SourceMap, line: int, column: int) -> tuple[str, int,
     return root + source, orig_line + 1, orig_col
 
 
-def combine_maps(maps: t.Sequence[SourceMap | str | None]) -> SourceMap | None:
+def combine_maps(maps: t.Sequence[t.Mapping[str, t.Any] | str | None]) -> SourceMap | None:
     """Chain maps of successive transforms, first transform first.
 
     The result maps the last transform's output straight to the first one's

@@ -11,7 +11,7 @@ import typing as t
 
 from ..errors import ViteError
 from ..plugin import LoadResult, Plugin, ResolvedId, ResolveOptions
-from ..sourcemap import combine_maps
+from ..sourcemap import LazySourceMap, combine_maps
 
 if t.TYPE_CHECKING:
     from ..config import ViteConfig
@@ -147,7 +147,7 @@ class PluginContainer:
             return _as_load_result(plugin, "load", id, result)
         return None
 
-    def transform(self, code: str, id: str, map: dict[str, t.Any] | str | None = None) -> LoadResult:
+    def transform(self, code: str, id: str, map: t.Mapping[str, t.Any] | str | None = None) -> LoadResult:
         """Run every ``transform`` hook; the returned map goes back to the original source."""
         maps: list[t.Any] = [map] if map else []
         meta: dict[str, t.Any] = {}
@@ -167,6 +167,8 @@ class PluginContainer:
                 maps.append(out.map)  # None: this step's map is unknown
             code = out.code
         meta.pop("replaces_map", None)
+        if len(maps) == 1 and isinstance(maps[0], LazySourceMap):
+            return LoadResult(code, maps[0], meta)  # left unread until needed
         return LoadResult(code, combine_maps(maps) if maps else None, meta)
 
     def transform_index_html(self, html: str, url: str,

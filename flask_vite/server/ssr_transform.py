@@ -89,10 +89,11 @@ class SsrTransformPlugin(Plugin):
             # (dependency files in node_modules and builtins are not graph modules).
             env.module_graph.update_module_info(
                 node, [k for k in deps if k.startswith("/") and not _is_dep_file(k)])
-        from ..sourcemap import combine_maps
+        from ..sourcemap import LazySourceMap
 
         maps = [rewrite_map] if rewrite_map is not None else [getattr(ctx, "combined_map", None)]
-        combined = combine_maps([*maps, json.loads(result.map) if result.map else None])
+        # Read only to map an error: composed then, not on every edit.
+        combined = LazySourceMap([*maps, result.map or None])
         return LoadResult(result.code, combined, {"replaces_map": True, "ssr_deps": deps})
 
 
