@@ -52,3 +52,20 @@ def test_combine_chains_two_transforms() -> None:
 
 def test_combine_of_nothing_is_none() -> None:
     assert combine_maps([None, None]) is None
+
+
+def test_lazy_map_is_combined_when_first_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    from flask_vite import sourcemap
+    from flask_vite.sourcemap import LazySourceMap, combine_maps, parse_map
+
+    first = {"version": 3, "sources": ["a.ts"], "names": [], "mappings": "AAAA;AACA"}
+    second = {"version": 3, "sources": ["b.js"], "names": [], "mappings": "AACA;AAAA"}
+    calls = []
+    combine = sourcemap.combine_maps
+    monkeypatch.setattr(sourcemap, "combine_maps", lambda maps: calls.append(1) or combine(maps))
+    lazy = LazySourceMap([first, second])
+    assert calls == []  # made, not read: nothing composed
+    assert dict(lazy) == combine_maps([first, second])
+    assert lazy["sources"] == ["a.ts"] and calls == [1]  # once
+    assert parse_map(lazy) == dict(lazy)
+    assert len(LazySourceMap([None])) == 0 and parse_map(LazySourceMap([None])) is None
