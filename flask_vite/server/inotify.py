@@ -105,7 +105,11 @@ class InotifyWatch:
         self._lock = threading.Lock()
         self._closed = False
         self._paths: dict[int, str] = {}
+        self._poll = poll
         self._poller = poll()
+        #: Batches of changes :meth:`watch` has returned (see :meth:`unsettled`).
+        self.returned = 0
+        self._gathering = False
         try:
             for folder in dirs:
                 self._add(libc, folder)
@@ -138,6 +142,7 @@ class InotifyWatch:
         started = time.monotonic()
         while True:
             if stop_event is not None and stop_event.is_set():
+                self._gathering = False
                 return "stop"
             now = time.monotonic()
             if first is None:
@@ -156,17 +161,33 @@ class InotifyWatch:
                 continue
             if not ready:
                 if first is not None:
-                    return changes
+                    return self._report(changes)
                 if timeout_ms:
                     return "timeout"
                 continue
             if first is None:
                 first = time.monotonic()
+                self._gathering = True
             self._read(changes, open_writes)
             if not changes:
                 first = None  # only events of no interest (IN_IGNORED …)
+                self._gathering = False
             elif (time.monotonic() - first) * 1000 >= debounce_ms:
-                return changes
+                return self._report(changes)
+
+    def _report(self, changes: set[tuple[int, str]]) -> set[tuple[int, str]]:
+        self.returned += 1
+        self._gathering = False
+        return changes
+
+    def unsettled(self) -> bool:
+        """Whether changes are queued in the kernel or being gathered by
+        :meth:`watch`: a save made but not reported yet."""
+        if self._gathering:
+            return True
+        poller = self._poll()
+        poller.register(self._fd, select.POLLIN)
+        return bool(poller.poll(0))
 
     def _read(self, changes: set[tuple[int, str]], open_writes: set[str]) -> None:
         try:

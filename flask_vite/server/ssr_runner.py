@@ -162,6 +162,9 @@ class SsrRunner:
     def _run(self, action: t.Callable[[_Lane, SsrProcess], _T], url: str) -> _T:
         """Run ``action`` on a free child, after sending it what changed in the
         modules ``url`` reaches; JS errors come back source-mapped."""
+        watcher = getattr(self.environment.server, "watcher", None)
+        if watcher is not None:
+            watcher.settle()  # a file saved just now is handled first
         self.collector.modules(url)  # transforms what changed, before a child is taken
         lane = self._acquire()
         try:

@@ -34,6 +34,7 @@ import logging
 import os
 import sys
 import threading
+import time
 import typing as t
 from pathlib import Path
 
@@ -65,6 +66,8 @@ _IGNORED_PREFIXES = (".#", "flycheck_", "#")
 STEP_MS = 2
 #: Longest wait for a save's events to end before they are reported.
 DEBOUNCE_MS = 200
+#: Longest a request waits in :meth:`FileWatcher.settle` for a save to be handled.
+SETTLE_SECONDS = 0.05
 #: Most folders watched for Python and template changes (the Vite root has no limit).
 MAX_APP_DIRS = 2000
 
@@ -87,6 +90,11 @@ class FileWatcher:
         self._root_prefix = os.path.realpath(server.config.root) + "/"
         # The watch in use: close() wakes an inotify wait.
         self._notify: t.Any = None
+        #: How many of :attr:`_notify`'s batches went through the dev server,
+        #: and whether one is going through now.
+        self._handled = 0
+        self._handling = False
+        self._settled = threading.Condition()
 
     # -- life cycle --------------------------------------------------------------------
     def start(self) -> None:
@@ -107,6 +115,24 @@ class FileWatcher:
             self._thread = threading.Thread(target=self._run, name="flask-vite-watcher",
                                             daemon=True)
             self._thread.start()
+
+    def settle(self, timeout: float = SETTLE_SECONDS) -> None:
+        """Wait (at most ``timeout``) until the changes made so far have gone
+        through the dev server, so that a request right after a save gets the
+        saved code, as Vite's event loop takes the watcher's event first.
+        With watchfiles (not on Linux) there is nothing to wait for."""
+        deadline = time.monotonic() + timeout
+        with self._settled:
+            while True:
+                notify = self._notify
+                if notify is None or not hasattr(notify, "unsettled"):
+                    return
+                if not (self._handling or notify.unsettled() or notify.returned != self._handled):
+                    return
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return
+                self._settled.wait(min(left, 0.002))
 
     def wait_ready(self, timeout: float | None = None) -> bool:
         """Wait until the first watch is set up (a change made before that may be missed)."""
@@ -202,6 +228,7 @@ class FileWatcher:
                     notify = self._add_pending(notify)
                 if not isinstance(changes, set):
                     continue  # "stop" (the loop ends, or folders were added) or "signal"
+                self._handling = True
                 try:
                     events, new_dirs, rebuild = self._sort(changes)
                     if rebuild and not self._stop.stopped:
@@ -215,6 +242,11 @@ class FileWatcher:
                     self._handle(events)
                 except Exception:  # one bad event must not stop the watching
                     logger.exception("handling file changes failed: %s", sorted(changes))
+                finally:
+                    with self._settled:  # every batch returned so far is handled
+                        self._handled = getattr(notify, "returned", 0)
+                        self._handling = False
+                        self._settled.notify_all()
         except Exception:
             logger.exception("the file watcher stopped")
         finally:
@@ -246,8 +278,9 @@ class FileWatcher:
                 logger.warning("inotify failed (%s): watching with watchfiles instead", e)
         if notify is None:
             notify = self._open_watchfiles(force_polling)
-        with self._lock:
+        with self._lock, self._settled:
             self._notify = notify
+            self._handled = 0  # of its batches
             if self._stop.stopped:
                 wake = getattr(notify, "wake", None)
                 if wake is not None:

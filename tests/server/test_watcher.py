@@ -220,6 +220,22 @@ def test_lost_changes_reload_everything_and_list_the_folders_again(
     recorder.expect(("create", posix(src / "unseen" / "late.ts")))
 
 
+def test_settle_returns_once_a_save_has_been_handled(
+        watched: tuple[Flask, Recorder], project: Path, request: pytest.FixtureRequest) -> None:
+    if "inotify" not in request.node.callspec.id:
+        pytest.skip("watchfiles hands changes over only when polled: nothing to wait for")
+    app, recorder = watched
+    watcher = app.extensions["vite"].dev_server.watcher
+    main = project / "frontend" / "src" / "main.ts"
+    for n in range(5):
+        main.write_text(f"export const n = {n}\n")
+        watcher.settle(timeout=TIMEOUT)
+        # Already handed to the dev server: no waiting here.
+        assert recorder.events.get_nowait() == ("update", posix(main))
+    watcher.settle(timeout=TIMEOUT)  # nothing changed: returns at once
+    recorder.quiet()
+
+
 def test_ignored_folders_and_files_stay_quiet(watched: tuple[Flask, Recorder],
                                               project: Path) -> None:
     _, recorder = watched
