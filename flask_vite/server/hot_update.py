@@ -112,9 +112,7 @@ def restart_environments(server: DevServer, file: str) -> None:
     every environment is invalidated (the next transform reads the new values)
     and the pages reload."""
     logger.info("%s changed, restarting server...", short_name(file, server.config.root))
-    for environment in server.environments.values():
-        environment.module_graph.invalidate_all()
-    _send(server, {"type": "full-reload", "path": "*", "triggeredBy": file})
+    _invalidate_all_and_reload(server, {"type": "full-reload", "path": "*", "triggeredBy": file})
 
 
 def handle_lost_changes(server: DevServer) -> None:
@@ -123,9 +121,13 @@ def handle_lost_changes(server: DevServer) -> None:
     invalidated and the pages reload, as for a restart."""
     logger.warning("Too many file changes at once: some were missed, so every module"
                    " is read again and the pages reload.")
+    _invalidate_all_and_reload(server, {"type": "full-reload", "path": "*"})
+
+
+def _invalidate_all_and_reload(server: DevServer, payload: HotPayload) -> None:
     for environment in server.environments.values():
         environment.module_graph.invalidate_all()
-    _send(server, {"type": "full-reload", "path": "*"})
+    _send(server, payload)
 
 
 def reload_pages(server: DevServer, file: str) -> None:
