@@ -42,11 +42,10 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import re
-import threading
 import typing as t
 
 from .errors import ViteError
-from .text_diff import common_prefix, common_suffix
+from .text_diff import RecentEntries, common_prefix, common_suffix
 
 __all__ = [
     "ExportSpec",
@@ -1742,9 +1741,7 @@ class LexCache:
     """
 
     def __init__(self, size: int = 16) -> None:
-        self.size = size
-        self._entries: dict[str, _Lexed] = {}
-        self._lock = threading.Lock()
+        self._entries: RecentEntries[_Lexed] = RecentEntries(size)
 
     def analyze(self, key: str, source: str, name: str = "@") -> LexResult:
         """:func:`analyze` of ``source``, reusing ``key``'s previous run.
@@ -1753,16 +1750,9 @@ class LexCache:
         """
         if "/node_modules/" in key:
             return analyze(source, name)  # dependencies are not edited: kept nothing for them
-        with self._lock:
-            old = self._entries.pop(key, None)
-        if old is not None and old.source == source:
-            lexed = old
-        else:
-            lexed = self._lex(source, name, old)
-        with self._lock:
-            self._entries[key] = lexed
-            while len(self._entries) > self.size:
-                del self._entries[next(iter(self._entries))]
+        old = self._entries.take(key)
+        lexed = old if old is not None and old.source == source else self._lex(source, name, old)
+        self._entries.keep(key, lexed)
         return lexed.result
 
     @staticmethod

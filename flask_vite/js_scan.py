@@ -33,11 +33,10 @@ from __future__ import annotations
 import bisect
 import contextlib
 import re
-import threading
 import typing as t
 
 from .errors import ViteError
-from .text_diff import common_prefix
+from .text_diff import RecentEntries, common_prefix
 
 __all__ = [
     "NAME", "NUMBER", "PUNCT", "REGEX", "STRING", "TEMPLATE", "ScanError", "Token", "TokenCache",
@@ -349,20 +348,14 @@ class TokenCache:
     """
 
     def __init__(self, size: int = 16) -> None:
-        self.size = size
-        self._entries: dict[str, tuple[str, list[Token]]] = {}
-        self._lock = threading.Lock()
+        self._entries: RecentEntries[tuple[str, list[Token]]] = RecentEntries(size)
 
     @contextlib.contextmanager
     def tokens(self, key: str, code: str) -> t.Iterator[list[Token]]:
-        with self._lock:
-            entry = self._entries.pop(key, None)
+        entry = self._entries.take(key)
         tokens = tokenize(code) if entry is None else retokenize(entry[0], entry[1], code)
         yield tokens
-        with self._lock:
-            self._entries[key] = (code, tokens)
-            while len(self._entries) > self.size:
-                del self._entries[next(iter(self._entries))]
+        self._entries.keep(key, (code, tokens))
 
 
 def _close(code: str, text: str, start: int, end: int, tokens: list[Token],
