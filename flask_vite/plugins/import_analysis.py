@@ -55,7 +55,7 @@ class ImportAnalysisPlugin(Plugin):
             return None
         importer_file = clean_url(id)
         try:
-            imports, exports = self._lexed.analyze(id, code, importer_file)[:2]
+            lexed = self._lexed.analyze(id, code, importer_file)
         except LexError as e:
             raise ImportAnalysisError(
                 f"Failed to parse source for import analysis because the content contains"
@@ -68,7 +68,7 @@ class ImportAnalysisPlugin(Plugin):
         is_self_accepting = False
         accepted_exports: set[str] | None = None
         interop_index = -1
-        for imp in imports:
+        for imp in lexed.imports:
             if imp.d == -2:  # import.meta
                 rest = code[imp.e:imp.e + 4]
                 if rest == ".hot":
@@ -125,7 +125,7 @@ class ImportAnalysisPlugin(Plugin):
             )
         # A module accepting every one of its exports is self-accepting in practice.
         if (not is_self_accepting and accepted_exports is not None
-                and all(e.n in accepted_exports for e in exports)):
+                and all(e.n in accepted_exports for e in lexed.exports)):
             is_self_accepting = True
         # Vite: a JS module is "not analysed" until its own transform (the
         # page has not loaded it: an edit to it needs no update, no reload);
